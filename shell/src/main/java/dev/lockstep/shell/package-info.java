@@ -1,0 +1,2 @@
+/** The lockstep command line, the REPL, the gdb remote stub, reports. */
+package dev.lockstep.shell;
