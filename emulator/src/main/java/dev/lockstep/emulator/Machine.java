@@ -1,0 +1,301 @@
+// The board: QEMU virt's memory map with its harts and devices, and the machine loop's public face.
+package dev.lockstep.emulator;
+
+import dev.lockstep.emulator.cpu.GuestClock;
+import dev.lockstep.emulator.cpu.Hart;
+import dev.lockstep.emulator.device.Clint;
+import dev.lockstep.emulator.device.Device;
+import dev.lockstep.emulator.device.GoldfishRtc;
+import dev.lockstep.emulator.device.SifiveTest;
+import dev.lockstep.emulator.device.Uart16550;
+import dev.lockstep.emulator.elf.ElfImage;
+import dev.lockstep.emulator.io.InputEvent;
+import dev.lockstep.emulator.io.InputPort;
+import dev.lockstep.emulator.io.OutputKind;
+import dev.lockstep.emulator.io.OutputSink;
+import dev.lockstep.emulator.memory.Bus;
+import dev.lockstep.emulator.state.SnapshotException;
+import dev.lockstep.emulator.state.StateHash;
+import dev.lockstep.emulator.state.StateReader;
+import dev.lockstep.emulator.state.StateWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A deterministic QEMU-virt-compatible RISC-V machine. Drivers (run, record, replay, FT primary and
+ * backup) use exactly this surface: {@link #run} to an instruction number, {@link #deliver} input at the
+ * current boundary, an {@link OutputSink} and an {@link InputPort}, and {@link #snapshot}/{@link #restore}/
+ * {@link #stateHash}. The machine itself never reads a host clock or host randomness.
+ */
+public final class Machine {
+    public static final long MROM_BASE = 0x1000, MROM_SIZE = 0xf000;
+    public static final long TEST_BASE = 0x100000, RTC_BASE = 0x101000, CLINT_BASE = 0x2000000;
+    public static final long UART_BASE = 0x10000000L, RAM_BASE = 0x80000000L;
+
+    /** Why {@link #run} returned. */
+    public enum Status {
+        /** The requested instruction number was reached. */
+        LIMIT,
+        /** The hart waits for an interrupt with nothing pending: time may be skipped to {@link #nextTimerTicks()}. */
+        IDLE,
+        /** The guest powered off, failed, reset or wrote tohost; see {@link #exitCode()} and {@link #haltReason()}. */
+        HALTED,
+        /** A watchpoint or {@link #requestStop()} stopped the run at an instruction boundary. */
+        STOPPED
+    }
+
+    private final MachineConfig config;
+    private final Bus bus;
+    private final GuestClock clock;
+    private final Hart hart;
+    private final List<Hart> harts;
+    private final Uart16550 uart;
+    private final List<Device> devices = new ArrayList<>();
+    private final StateHash hasher;
+    private OutputSink output;
+    private InputPort input;
+    private boolean halted;
+    private int exitCode;
+    private String haltReason = "";
+    private long tohost = -1;
+    private ElfImage image;
+    private final long fdtAddress;
+    private Snapshot lastSnapshot;
+    private int lastSnapshotEpoch;
+
+    public Machine(MachineConfig config, InputPort input, OutputSink output) {
+        this.config = config;
+        this.input = input;
+        this.output = output;
+        this.bus = new Bus(RAM_BASE, config.ramSize(), MROM_BASE, (int) MROM_SIZE);
+        this.clock = new GuestClock(config.instructionsPerTick());
+        this.hart = new Hart(0, bus, clock);
+        this.harts = List.of(hart);
+        this.uart = new Uart16550((k, i, d, o, l) -> this.output.output(k, i, d, o, l), hart::instretNow);
+        add(TEST_BASE, new SifiveTest(this::halt));
+        add(RTC_BASE, new GoldfishRtc(n -> this.input.wallClockNanos(n), hart::instretNow));
+        add(CLINT_BASE, new Clint(harts, clock));
+        add(UART_BASE, uart);
+        bus.setWatchListener(this::onWatchedWrite);
+        long ramEnd = RAM_BASE + config.ramSize();
+        this.fdtAddress = (Math.min(ramEnd, 0xC0000000L) - 0x10000) & ~((2L << 20) - 1);
+        this.hasher = new StateHash(bus);
+        writeResetVector(RAM_BASE, 0);
+    }
+
+    private void add(long base, Device d) {
+        devices.add(d);
+        bus.map(base, d);
+    }
+
+    public MachineConfig config() { return config; }
+    public Hart hart() { return hart; }
+    public Bus bus() { return bus; }
+    public GuestClock clock() { return clock; }
+    public Optional<ElfImage> image() { return Optional.ofNullable(image); }
+
+    public void setOutput(OutputSink sink) { this.output = sink; }
+    public void setInput(InputPort port) { this.input = port; }
+    public OutputSink output() { return output; }
+    public InputPort input() { return input; }
+
+    /**
+     * QEMU virt's reset vector at 0x1000: a0 = hart id, a1 = DTB address, a2 = fw_dynamic info, then a
+     * jump to {@code start}. Same words as QEMU 7.2, so instruction counts from reset match.
+     */
+    private void writeResetVector(long start, long nextAddr) {
+        int[] words = {0x00000297, 0x02828613, 0xf1402573, 0x0202b583, 0x0182b283, 0x00028067};
+        byte[] rom = new byte[0x58];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(rom).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int w : words) b.putInt(w);
+        b.putLong(start);
+        b.putLong(fdtAddress);
+        b.putLong(0x4942534fL).putLong(2).putLong(nextAddr).putLong(1).putLong(0).putLong(0); // fw_dynamic_info
+        bus.writeBytes(MROM_BASE, rom, 0, rom.length);
+        hart.setPc(MROM_BASE);
+    }
+
+    /** Loads an ELF image (QEMU's -kernel with -bios none): segments at their physical addresses. */
+    public void load(ElfImage elf) {
+        for (ElfImage.Segment s : elf.segments()) {
+            if (s.memSize() == 0) continue;
+            if (!bus.isRam(s.paddr(), (int) Math.min(s.memSize(), Integer.MAX_VALUE)) || s.memSize() > config.ramSize()) {
+                throw new LockstepException(String.format("%s: segment at 0x%x..0x%x lies outside RAM (0x%x..0x%x)",
+                        elf.name(), s.paddr(), s.paddr() + s.memSize(), RAM_BASE, RAM_BASE + config.ramSize()));
+            }
+            bus.writeBytes(s.paddr(), s.data(), 0, s.data().length);
+            long zeros = s.memSize() - s.data().length;
+            if (zeros > 0) bus.writeBytes(s.paddr() + s.data().length, new byte[(int) zeros], 0, (int) zeros);
+        }
+        image = elf;
+        elf.symbol("tohost").ifPresent(sym -> {
+            tohost = sym.value();
+            bus.setWatch(tohost, 8, true);
+        });
+        writeResetVector(RAM_BASE, elf.entry());
+    }
+
+    /** Loads raw bytes into RAM (flat firmware images). */
+    public void loadFlat(long address, byte[] data) {
+        if (!bus.isRam(address, data.length)) {
+            throw new LockstepException(String.format("image of %d bytes at 0x%x does not fit in RAM", data.length, address));
+        }
+        bus.writeBytes(address, data, 0, data.length);
+    }
+
+    private boolean onWatchedWrite(long pa, int size) {
+        if (tohost >= 0 && pa < tohost + 8 && pa + size > tohost) {
+            long v = bus.read(tohost, 8);
+            if ((v & 1) != 0) {
+                halt((int) (v >>> 1), "tohost");
+                return true;
+            }
+            if ((v >>> 48) == 0x0101) { // HTIF device 1 (console), command 1 (putchar)
+                byte[] c = {(byte) v};
+                output.output(OutputKind.CONSOLE, hart.instretNow(), c, 0, 1);
+                bus.write(tohost, 8, 0);
+            }
+        }
+        return false;
+    }
+
+    void halt(int code, String reason) {
+        if (halted) return;
+        halted = true;
+        exitCode = code;
+        haltReason = reason;
+        hart.requestStop();
+    }
+
+    /** Runs until instruction number {@code target}, a halt, an idle hart, or a stop request. */
+    public Status run(long target) {
+        if (halted) return Status.HALTED;
+        Hart.Stop s = hart.run(target);
+        if (halted) return Status.HALTED;
+        return switch (s) {
+            case LIMIT -> Status.LIMIT;
+            case IDLE -> Status.IDLE;
+            case REQUESTED -> Status.STOPPED;
+        };
+    }
+
+    public void requestStop() { hart.requestStop(); }
+
+    /** Delivers an input event at the current instruction boundary. */
+    public void deliver(InputEvent e) {
+        if (e instanceof InputEvent.ConsoleInput c) uart.receive(c.bytes());
+        else if (e instanceof InputEvent.Clock c) setTime(c.ticks());
+        else throw new IllegalArgumentException("unknown input event " + e);
+    }
+
+    /** Moves guest time to {@code ticks} now (an idle skip or a logged CLOCK entry). */
+    public void setTime(long ticks) {
+        clock.set(hart.instret(), ticks);
+        hart.updateTimers();
+    }
+
+    public long instret() { return hart.instret(); }
+    public long time() { return clock.ticks(hart.instret()); }
+    public boolean halted() { return halted; }
+    public int exitCode() { return exitCode; }
+    public String haltReason() { return haltReason; }
+    public long fdtAddress() { return fdtAddress; }
+    public int pendingConsoleInput() { return uart.pendingInput(); }
+
+    /** The mtime value at which the next timer interrupt can become pending, or -1 (unsigned max) if none is armed. */
+    public long nextTimerTicks() {
+        long t = hart.mtimecmp();
+        long s = hart.readCsr(0x30a) < 0 ? hart.readCsr(0x14d) : -1;
+        return Long.compareUnsigned(t, s) <= 0 ? t : s;
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /**
+     * A complete machine state. RAM pages unchanged since the previous snapshot are shared with it, so
+     * dense in-memory checkpoints cost only what the guest wrote in between.
+     */
+    public record Snapshot(long instret, byte[] core, byte[][] pages) {
+        public byte[] page(int i) { return pages[i]; }
+    }
+
+    private static final byte[] ZERO_PAGE = new byte[Bus.PAGE_SIZE];
+
+    public Snapshot snapshot() {
+        int since = hart.syncDirty();
+        byte[][] pages = new byte[bus.pageCount()][];
+        Snapshot prev = lastSnapshot;
+        for (int p = 0; p < pages.length; p++) {
+            if (prev != null && !bus.dirtySince(p, lastSnapshotEpoch) && prev.pages.length == pages.length) {
+                pages[p] = prev.pages[p];
+            } else {
+                byte[] copy = new byte[Bus.PAGE_SIZE];
+                bus.copyPage(p, copy);
+                pages[p] = Arrays.equals(copy, ZERO_PAGE) ? ZERO_PAGE : copy;
+            }
+        }
+        Snapshot s = new Snapshot(hart.instret(), coreState(), pages);
+        lastSnapshot = s;
+        lastSnapshotEpoch = since;
+        return s;
+    }
+
+    /** CPU, clock, device and machine-status state: everything but RAM. */
+    public byte[] coreState() {
+        StateWriter w = new StateWriter();
+        w.str("lockstep-core-1").i64(config.ramSize());
+        hart.save(w);
+        clock.save(w);
+        for (Device d : devices) {
+            w.str(d.name());
+            d.save(w);
+        }
+        w.bool(halted).i32(exitCode).str(haltReason).i64(tohost);
+        w.bytes(bus.rom());
+        return w.toByteArray();
+    }
+
+    public void restore(Snapshot s) {
+        if (s.pages.length != bus.pageCount()) {
+            throw new SnapshotException("snapshot is of a machine with " + ((long) s.pages.length << Bus.PAGE_SHIFT)
+                    + " bytes of RAM; this one has " + config.ramSize());
+        }
+        restoreCore(s.core);
+        for (int p = 0; p < s.pages.length; p++) bus.restorePage(p, s.pages[p]);
+        hart.invalidateBlocks();
+        hasher.invalidate();
+        lastSnapshot = null;
+    }
+
+    private void restoreCore(byte[] core) {
+        StateReader r = new StateReader(core);
+        if (!"lockstep-core-1".equals(r.str())) throw new SnapshotException("snapshot is not a lockstep machine state");
+        long ram = r.i64();
+        if (ram != config.ramSize()) throw new SnapshotException("snapshot RAM size " + ram + " differs from " + config.ramSize());
+        hart.restore(r);
+        clock.restore(r);
+        for (Device d : devices) {
+            String name = r.str();
+            if (!name.equals(d.name())) throw new SnapshotException("snapshot has device " + name + " where " + d.name() + " was expected");
+            d.restore(r);
+        }
+        halted = r.bool();
+        exitCode = r.i32();
+        haltReason = r.str();
+        long th = r.i64();
+        if (tohost >= 0) bus.setWatch(tohost, 8, false);
+        tohost = th;
+        if (tohost >= 0) bus.setWatch(tohost, 8, true);
+        byte[] rom = r.bytes();
+        bus.writeBytes(MROM_BASE, rom, 0, rom.length);
+        hart.updateTimers();
+    }
+
+    /** Hash of the whole machine state; equal states hash equal, and so do only those (with overwhelming odds). */
+    public long stateHash() {
+        byte[] core = coreState();
+        return hasher.hash(core, hart.syncDirty());
+    }
+}

@@ -1,0 +1,123 @@
+// The machine loop for live input: runs in quanta, delivers queued host input at boundaries, skips idle time.
+package dev.lockstep.emulator.run;
+
+import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.cpu.GuestClock;
+import dev.lockstep.emulator.io.HostInputQueue;
+import dev.lockstep.emulator.io.InputEvent;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Drives a machine with real input: the loop that `run`, the recorder and the FT primary share.
+ * Host threads only queue events; this loop takes them at an instruction boundary, tells the
+ * {@link Hooks} (the recorder logs them there, stamped with the instruction number) and delivers them.
+ * When the guest idles in WFI, the loop waits in real time for the next timer deadline or input,
+ * whichever comes first, and moves guest time once for the whole skip, so an idle guest costs no CPU.
+ */
+public final class LiveRunner {
+    /** Where a driver observes what the loop feeds the machine. */
+    public interface Hooks {
+        /** Called just before {@code event} is delivered at instruction {@code instret}. */
+        default void beforeDeliver(InputEvent event, long instret) {}
+
+        /** Called between quanta (flush output, write progress, send heartbeats). */
+        default void afterQuantum(Machine machine) {}
+    }
+
+    /** How a run ended. */
+    public enum End { HALTED, MAX_INSTRUCTIONS, QUIT, IDLE_FOREVER }
+
+    private final Machine machine;
+    private final HostInputQueue queue;
+    private final Hooks hooks;
+    private final AtomicBoolean quit = new AtomicBoolean();
+    private long quantum = 2_000_000;
+    private boolean realTimeIdle = true;
+
+    public LiveRunner(Machine machine, HostInputQueue queue, Hooks hooks) {
+        this.machine = machine;
+        this.queue = queue;
+        this.hooks = hooks;
+    }
+
+    /** Instructions between looks at the input queue: bounds input latency, not correctness. */
+    public LiveRunner quantum(long instructions) {
+        this.quantum = instructions;
+        return this;
+    }
+
+    /** With false, idle time is skipped at once to the next deadline instead of waited out. */
+    public LiveRunner realTimeIdle(boolean on) {
+        this.realTimeIdle = on;
+        return this;
+    }
+
+    /** Asks the loop to end at the next boundary (Ctrl-A X, a signal). Thread-safe. */
+    public void quit() {
+        quit.set(true);
+        machine.requestStop();
+        queue.put(new InputEvent.ConsoleInput(new byte[0]));
+    }
+
+    public End run(long maxInstructions) throws InterruptedException {
+        while (true) {
+            if (quit.get()) return End.QUIT;
+            if (machine.halted()) return End.HALTED;
+            if (Long.compareUnsigned(machine.instret(), maxInstructions) >= 0) return End.MAX_INSTRUCTIONS;
+            InputEvent e;
+            while ((e = queue.poll()) != null) deliver(e);
+            long next = machine.instret() + quantum;
+            long target = Long.compareUnsigned(next, maxInstructions) < 0 ? next : maxInstructions;
+            Machine.Status s = machine.run(target);
+            hooks.afterQuantum(machine);
+            switch (s) {
+                case HALTED -> { return End.HALTED; }
+                case LIMIT, STOPPED -> { }
+                case IDLE -> {
+                    if (!idle()) return End.IDLE_FOREVER;
+                }
+            }
+        }
+    }
+
+    private void deliver(InputEvent e) {
+        if (e instanceof InputEvent.ConsoleInput c && c.bytes().length == 0) return;
+        hooks.beforeDeliver(e, machine.instret());
+        machine.deliver(e);
+    }
+
+    /** Handles a WFI with nothing pending. Returns false if nothing can ever wake the guest. */
+    private boolean idle() throws InterruptedException {
+        long now = machine.time();
+        long next = machine.nextTimerTicks();
+        boolean timer = next != -1L && Long.compareUnsigned(next, now) > 0;
+        if (!timer && queue.isClosed()) return false;
+        if (!realTimeIdle) {
+            InputEvent e = queue.poll();
+            if (e == null && !timer) e = queue.await(Long.MAX_VALUE);
+            if (e == null) {
+                deliver(new InputEvent.Clock(next));
+                return true;
+            }
+            deliver(new InputEvent.Clock(now + 1));
+            deliver(e);
+            return true;
+        }
+        long waitNanos = timer ? ticksToNanos(next - now) : Long.MAX_VALUE;
+        long t0 = System.nanoTime();
+        InputEvent e = queue.await(waitNanos);
+        if (quit.get()) return true;
+        long elapsed = nanosToTicks(System.nanoTime() - t0);
+        long to = timer ? Math.min(next, now + Math.max(1, elapsed)) : now + Math.max(1, elapsed);
+        if (e == null) to = timer ? next : to;
+        deliver(new InputEvent.Clock(to));
+        if (e != null) deliver(e);
+        return true;
+    }
+
+    private static long ticksToNanos(long ticks) {
+        return ticks > Long.MAX_VALUE / 100 ? Long.MAX_VALUE : ticks * (1_000_000_000L / GuestClock.TIMEBASE_HZ);
+    }
+
+    private static long nanosToTicks(long nanos) { return nanos / (1_000_000_000L / GuestClock.TIMEBASE_HZ); }
+}
