@@ -8,6 +8,9 @@ final class Block {
     final long pa;
     final int gen;
     final Insn[] insns;
+    /** Times the interpreter ran this block; at a threshold it is translated. */
+    int hits;
+    BlockCompiler.Compiled compiled;
 
     Block(long pa, int gen, Insn[] insns) {
         this.pa = pa;

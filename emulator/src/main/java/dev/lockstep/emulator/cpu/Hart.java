@@ -45,8 +45,8 @@ public final class Hart {
     /** Instructions retired since reset: the machine's instruction number. */
     long instret;
     /** While a block runs: how many of its instructions have retired before the current one. */
-    private int pos;
-    private boolean exitBlock;
+    int pos;
+    boolean exitBlock;
     boolean waiting;
     long reservation = -1;
 
@@ -120,7 +120,15 @@ public final class Hart {
                 continue;
             }
             long budget = Math.min(target, timerDeadline) - instret;
-            execute(b, (int) Math.min(b.insns.length, budget));
+            int len = b.insns.length;
+            if (budget >= len && b.compiled != null) {
+                executeCompiled(b);
+            } else {
+                if (BlockCompiler.ENABLED && ++b.hits == BlockCompiler.THRESHOLD && b.gen >= 0) {
+                    b.compiled = BlockCompiler.compile(b);
+                }
+                execute(b, (int) Math.min(len, budget));
+            }
         }
         return stopRequested ? Stop.REQUESTED : Stop.LIMIT;
     }
@@ -239,20 +247,56 @@ public final class Hart {
         }
     }
 
+    private void executeCompiled(Block b) {
+        long base = pc;
+        try {
+            b.compiled.run(this, x, base, b.insns);
+        } catch (Trap t) {
+            int i = pos;
+            instret += i;
+            pos = 0;
+            exitBlock = false;
+            takeTrap(t.cause, t.tval, base + b.insns[i].off);
+        }
+    }
+
+    /** A translated block ends: continue at {@code next} with {@code retired} more instructions retired. */
+    void leave(long next, int retired) {
+        pc = next;
+        instret += retired;
+        pos = 0;
+        exitBlock = false;
+    }
+
+    /** A translated block ends at an instruction that set pc itself (mret, sret). */
+    void retire(int retired) {
+        instret += retired;
+        pos = 0;
+        exitBlock = false;
+    }
+
     private void branch(long target, int i) {
         pc = target;
         instret += i + 1;
     }
 
-    private static long mulhu(long a, long b) {
+    static long divu(long a, long b) { return b == 0 ? -1L : Long.divideUnsigned(a, b); }
+    static long rem(long a, long b) { return b == 0 ? a : a % b; }
+    static long remu(long a, long b) { return b == 0 ? a : Long.remainderUnsigned(a, b); }
+    static long divw64(long a, long b) { return divw((int) a, (int) b); }
+    static long divuw(long a, long b) { return (int) b == 0 ? -1L : (long) Integer.divideUnsigned((int) a, (int) b); }
+    static long remw(long a, long b) { return (int) b == 0 ? (long) (int) a : (long) ((int) a % (int) b); }
+    static long remuw(long a, long b) { return (int) b == 0 ? (long) (int) a : (long) Integer.remainderUnsigned((int) a, (int) b); }
+
+    static long mulhu(long a, long b) {
         return Math.multiplyHigh(a, b) + ((a >> 63) & b) + ((b >> 63) & a);
     }
 
-    private static long mulhsu(long a, long b) {
+    static long mulhsu(long a, long b) {
         return Math.multiplyHigh(a, b) + ((b >> 63) & a);
     }
 
-    private static long div(long a, long b) {
+    static long div(long a, long b) {
         if (b == 0) return -1L;
         return a / b; // Long.MIN_VALUE / -1 is Long.MIN_VALUE in Java, as the spec wants
     }
@@ -265,7 +309,7 @@ public final class Hart {
     private static final int RARE_NEXT = 0, RARE_END = 1, RARE_JUMPED = 2;
 
     /** Instructions outside the hot switch. Returns whether the block continues, ends, or jumped (pc set). */
-    private int executeRare(Insn in, long ipc) {
+    int executeRare(Insn in, long ipc) {
         final long[] x = this.x;
         switch (in.op) {
             case ECALL -> throw trap.set(Trap.ECALL_U + priv, 0);
