@@ -49,7 +49,7 @@ public final class F32 {
         if (s == 0) { // x + y is exactly zero: binary64 sums of floats cannot underflow
             return Rounding.zeroSumSign(a >>> 31, b >>> 31, rm) << 31;
         }
-        double err = twoSumError(x, y, s);
+        double err = Rounding.twoSumError(x, y, s);
         if (rm == Frm.RNE) {
             float f = (float) s;
             if (isNormalBeyondSmallest(f)) {
@@ -156,7 +156,7 @@ public final class F32 {
         }
         // No fast path: rounding p + z to 53 and then 24 bits is not innocuous for a sum of a 48-bit
         // and a 24-bit value, so always round from the exact error.
-        return (int) Rounding.roundWithError(s, twoSumError(p, z, s), 0, rm, flags, P32);
+        return (int) Rounding.roundWithError(s, Rounding.twoSumError(p, z, s), 0, rm, flags, P32);
     }
 
     /** fmsub.s: a*b - c, rounded once. */
@@ -339,13 +339,6 @@ public final class F32 {
     private static boolean isNormalBeyondSmallest(float f) {
         float m = Math.abs(f);
         return m > Float.MIN_NORMAL && m <= Float.MAX_VALUE;
-    }
-
-    /** Knuth's TwoSum: the exact x + y - s for s = x + y rounded, with no overflow. */
-    static double twoSumError(double x, double y, double s) {
-        double yv = s - x;
-        double xv = s - yv;
-        return (x - xv) + (y - yv);
     }
 
     private static int nan(FpFlags flags, boolean invalid) {

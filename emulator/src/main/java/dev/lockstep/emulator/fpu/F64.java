@@ -47,7 +47,7 @@ public final class F64 {
                 // always a double (TwoSum is exact without overflow), and a sum that is tiny is exact
                 // (it is a multiple of 2^-1074 below 2^-1022), so NX is the only flag and UF never is.
                 // Java's x + -x is +0 and -0 + -0 is -0, as IEEE says for RNE.
-                if (F32.twoSumError(x, y, s) != 0) {
+                if (Rounding.twoSumError(x, y, s) != 0) {
                     flags.bits |= FpFlags.NX;
                 }
                 return Double.doubleToRawLongBits(s);
@@ -169,7 +169,7 @@ public final class F64 {
                 // granularity of xy is, see EXACT_ERROR_FLOOR, and d is a double), so a nonzero one
                 // does not round to 0. When s - z is not exact, fall through to the exact path.
                 double d = s - z;
-                if (F32.twoSumError(s, -z, d) == 0) {
+                if (Rounding.twoSumError(s, -z, d) == 0) {
                     if (Math.fma(x, y, -d) != 0) {
                         flags.bits |= FpFlags.NX;
                     }

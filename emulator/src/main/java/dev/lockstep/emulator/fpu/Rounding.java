@@ -226,6 +226,16 @@ final class Rounding {
                 : frac << (Long.numberOfLeadingZeros(frac) - 1);
     }
 
+    /**
+     * Knuth's TwoSum: for s = x + y rounded to nearest, the exact x + y - s, which is always a double
+     * when nothing overflows.
+     */
+    static double twoSumError(double x, double y, double s) {
+        double yv = s - x;
+        double xv = s - yv;
+        return (x - xv) + (y - yv);
+    }
+
     /** x >>> n, with any one bits shifted out ORed into bit 0. */
     static long shiftRightJam(long x, int n) {
         if (n == 0) {

@@ -14,7 +14,7 @@ import net.jqwik.api.constraints.IntRange;
 /** Every binary64 operation, in every rounding mode, gives the exact reference's bits and flags. */
 class F64MatchesReferenceTest {
     private static final Format F = Format.F64;
-    private static final int TRIES = 6000;
+    private static final int TRIES = 15_000;
 
     @Provide
     Arbitrary<Operands> unary() {

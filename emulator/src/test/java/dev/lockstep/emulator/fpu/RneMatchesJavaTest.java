@@ -13,7 +13,7 @@ import net.jqwik.api.Provide;
  * except that every NaN is the canonical one. Flags are not compared: Java has none.
  */
 class RneMatchesJavaTest {
-    private static final int TRIES = 20_000;
+    private static final int TRIES = 30_000;
     private static final int RNE = Frm.RNE;
 
     @Provide
