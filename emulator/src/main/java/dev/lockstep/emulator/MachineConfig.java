@@ -27,7 +27,7 @@ public record MachineConfig(long ramSize, long instructionsPerTick) {
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("machine", "virt");
-        m.put("isa", "rv64imac_zicsr_zifencei");
+        m.put("isa", "rv64imafdc_zicsr_zifencei");
         m.put("ram", Long.toString(ramSize));
         m.put("instructions-per-tick", Long.toString(instructionsPerTick));
         return m;

@@ -86,6 +86,7 @@ public final class Hart {
         this.csr = new Csrs(this);
         this.mmu = new Mmu(this);
         flushTlb();
+        FpUnit.attach(this);
     }
 
     // ------------------------------------------------------------------ running
