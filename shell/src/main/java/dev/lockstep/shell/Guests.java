@@ -15,14 +15,21 @@ final class Guests {
     static final String[] BUNDLED = {"hello", "selftest", "racy", "bench", "bench-small"};
 
     static ElfImage load(String arg) {
+        byte[] b = bytes(arg);
+        Path p = Path.of(arg);
+        return ElfImage.parse(Files.exists(p) ? p.getFileName().toString() : arg, b);
+    }
+
+    /** The image's bytes, from the file or the bundled guest of that name. */
+    static byte[] bytes(String arg) {
         Path p = Path.of(arg);
         try {
             if (Files.exists(p)) {
                 if (Files.isDirectory(p)) throw new LockstepException(arg + " is a directory, not a guest image");
-                return ElfImage.parse(p.getFileName().toString(), Files.readAllBytes(p));
+                return Files.readAllBytes(p);
             }
             try (InputStream in = Guests.class.getResourceAsStream("/guests/" + arg.replaceAll("\\.elf$", "") + ".elf")) {
-                if (in != null) return ElfImage.parse(arg, in.readAllBytes());
+                if (in != null) return in.readAllBytes();
             }
         } catch (IOException e) {
             throw new LockstepException("cannot read " + arg + ": " + e.getMessage(), e);

@@ -54,18 +54,28 @@ final class RunCommand implements Callable<Integer> {
             System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS%n", m.instret(), wall / 1e9,
                     m.instret() / (wall / 1e3));
         }
+        if (end != LiveRunner.End.HALTED && end != LiveRunner.End.QUIT) System.err.printf("%nlockstep: %s%n", describe(end, m));
+        return exitStatus(end, m);
+    }
+
+    /** A sentence on how a live run ended. */
+    static String describe(LiveRunner.End end, Machine m) {
+        return switch (end) {
+            case HALTED -> "the guest stopped: " + m.haltReason() + ", exit code " + m.exitCode();
+            case QUIT -> "quit at instruction " + String.format("%,d", m.instret());
+            case MAX_INSTRUCTIONS -> String.format("stopped after %,d instructions (--max-instructions)", m.instret());
+            case IDLE_FOREVER -> String.format("the guest waits for an interrupt with no timer armed and no more input;"
+                    + " stopped at instruction %,d", m.instret());
+        };
+    }
+
+    /** The exit status of a live run: the guest's, or 3 / 4 when lockstep stopped it. */
+    static int exitStatus(LiveRunner.End end, Machine m) {
         return switch (end) {
             case HALTED -> m.exitCode();
             case QUIT -> 0;
-            case MAX_INSTRUCTIONS -> {
-                System.err.printf("%nlockstep: stopped after %,d instructions (--max-instructions)%n", m.instret());
-                yield 3;
-            }
-            case IDLE_FOREVER -> {
-                System.err.printf("%nlockstep: the guest waits for an interrupt with no timer armed and no more input;"
-                        + " stopped at instruction %,d%n", m.instret());
-                yield 4;
-            }
+            case MAX_INSTRUCTIONS -> 3;
+            case IDLE_FOREVER -> 4;
         };
     }
 }

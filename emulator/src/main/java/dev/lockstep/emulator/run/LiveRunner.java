@@ -33,6 +33,8 @@ public final class LiveRunner {
     private final AtomicBoolean quit = new AtomicBoolean();
     private long quantum = 2_000_000;
     private boolean realTimeIdle = true;
+    private java.util.Random chaos;
+    private InputScript script;
 
     public LiveRunner(Machine machine, HostInputQueue queue, Hooks hooks) {
         this.machine = machine;
@@ -52,6 +54,26 @@ public final class LiveRunner {
         return this;
     }
 
+    /**
+     * Chaos mode (after rr's): quanta of random length, so input lands at random instruction numbers, and
+     * idle skips cut short at random, so timer-driven code wakes at unusual points.
+     */
+    public LiveRunner chaos(java.util.Random random) {
+        this.chaos = random;
+        return this;
+    }
+
+    /** Takes console input from a script instead of (in addition to) the queue. */
+    public LiveRunner script(InputScript s) {
+        this.script = s;
+        dev.lockstep.emulator.io.OutputSink down = machine.output();
+        machine.setOutput((k, i, d, o, l) -> {
+            if (k == dev.lockstep.emulator.io.OutputKind.CONSOLE) s.observe(d, o, l);
+            down.output(k, i, d, o, l);
+        });
+        return this;
+    }
+
     /** Asks the loop to end at the next boundary (Ctrl-A X, a signal). Thread-safe. */
     public void quit() {
         quit.set(true);
@@ -66,7 +88,15 @@ public final class LiveRunner {
             if (Long.compareUnsigned(machine.instret(), maxInstructions) >= 0) return End.MAX_INSTRUCTIONS;
             InputEvent e;
             while ((e = queue.poll()) != null) deliver(e);
-            long next = machine.instret() + quantum;
+            if (script != null) {
+                while ((e = script.ready(machine)) != null) deliver(e);
+                if (script.done()) {
+                    queue.close();
+                    script = null;
+                }
+            }
+            long q = chaos == null ? quantum : 1 + (long) (chaos.nextDouble() * quantum);
+            long next = machine.instret() + q;
             long target = Long.compareUnsigned(next, maxInstructions) < 0 ? next : maxInstructions;
             Machine.Status s = machine.run(target);
             hooks.afterQuantum(machine);
@@ -90,8 +120,14 @@ public final class LiveRunner {
     private boolean idle() throws InterruptedException {
         long now = machine.time();
         long next = machine.nextTimerTicks();
+        if (script != null && script.wakeTicks() >= 0 && Long.compareUnsigned(script.wakeTicks(), next) < 0) {
+            next = script.wakeTicks();
+        }
         boolean timer = next != -1L && Long.compareUnsigned(next, now) > 0;
-        if (!timer && queue.isClosed()) return false;
+        if (chaos != null && timer && chaos.nextBoolean()) {
+            next = now + 1 + (long) (chaos.nextDouble() * (next - now - 1));
+        }
+        if (!timer && queue.isClosed() && (script == null || script.wakeTicks() < 0)) return false;
         if (!realTimeIdle) {
             InputEvent e = queue.poll();
             if (e == null && !timer) e = queue.await(Long.MAX_VALUE);
