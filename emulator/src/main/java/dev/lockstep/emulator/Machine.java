@@ -6,8 +6,10 @@ import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.device.Clint;
 import dev.lockstep.emulator.device.Device;
 import dev.lockstep.emulator.device.GoldfishRtc;
+import dev.lockstep.emulator.device.Plic;
 import dev.lockstep.emulator.device.SifiveTest;
 import dev.lockstep.emulator.device.Uart16550;
+import dev.lockstep.emulator.devicetree.VirtDeviceTree;
 import dev.lockstep.emulator.elf.ElfImage;
 import dev.lockstep.emulator.io.InputEvent;
 import dev.lockstep.emulator.io.InputPort;
@@ -18,6 +20,11 @@ import dev.lockstep.emulator.state.SnapshotException;
 import dev.lockstep.emulator.state.StateHash;
 import dev.lockstep.emulator.state.StateReader;
 import dev.lockstep.emulator.state.StateWriter;
+import dev.lockstep.emulator.virtio.VirtioBlk;
+import dev.lockstep.emulator.virtio.VirtioDevice;
+import dev.lockstep.emulator.virtio.VirtioMmio;
+import dev.lockstep.emulator.virtio.VirtioNet;
+import dev.lockstep.emulator.virtio.VirtioRng;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +39,9 @@ import java.util.Optional;
 public final class Machine {
     public static final long MROM_BASE = 0x1000, MROM_SIZE = 0xf000;
     public static final long TEST_BASE = 0x100000, RTC_BASE = 0x101000, CLINT_BASE = 0x2000000;
-    public static final long UART_BASE = 0x10000000L, RAM_BASE = 0x80000000L;
+    public static final long UART_BASE = 0x10000000L, RAM_BASE = 0x80000000L, PLIC_BASE = 0xc000000L;
+    /** Extensions beyond the single letters of misa that the hart implements, for riscv,isa. */
+    private static final String MULTI_LETTER_EXTENSIONS = "_zicsr_zifencei_zihintpause_sstc";
 
     /** Why {@link #run} returned. */
     public enum Status {
@@ -52,6 +61,10 @@ public final class Machine {
     private final Hart hart;
     private final List<Hart> harts;
     private final Uart16550 uart;
+    private final Plic plic;
+    private final VirtioMmio[] virtio = new VirtioMmio[VirtioMmio.SLOTS];
+    private Boot boot = Boot.NONE;
+    private long kernelEntry;
     private final List<Device> devices = new ArrayList<>();
     private final StateHash hasher;
     private OutputSink output;
@@ -78,11 +91,79 @@ public final class Machine {
         add(RTC_BASE, new GoldfishRtc(n -> this.input.wallClockNanos(n), hart::instretNow));
         add(CLINT_BASE, new Clint(harts, clock));
         add(UART_BASE, uart);
+        this.plic = new Plic(harts);
+        add(PLIC_BASE, plic);
+        uart.connect(plic.line(VirtDeviceTree.UART_IRQ));
+        for (int i = 0; i < VirtioMmio.SLOTS; i++) {
+            virtio[i] = new VirtioMmio(i, config.virtioLegacy(), bus,
+                    (k, d, o, l) -> this.output.output(k, hart.instretNow(), d, o, l));
+            add(VirtioMmio.BASE + VirtioMmio.STRIDE * i, virtio[i]);
+            virtio[i].connect(plic.line(VirtDeviceTree.VIRTIO_IRQ + i));
+        }
         bus.setWatchListener(this::onWatchedWrite);
         long ramEnd = RAM_BASE + config.ramSize();
         this.fdtAddress = (Math.min(ramEnd, 0xC0000000L) - 0x10000) & ~((2L << 20) - 1);
         this.hasher = new StateHash(bus);
+        writeDeviceTree();
         writeResetVector(RAM_BASE, 0);
+    }
+
+    /**
+     * Plugs a virtio device into the next free virtio-mmio slot, from the last down, the order in which
+     * QEMU virt fills them (its first {@code -device virtio-*-device} lands at 0x10008000). Call before
+     * booting.
+     */
+    public VirtioMmio attach(VirtioDevice d) {
+        for (int i = VirtioMmio.SLOTS - 1; i >= 0; i--) {
+            if (virtio[i].device() == null) {
+                virtio[i].plug(d);
+                return virtio[i];
+            }
+        }
+        throw new LockstepException("all " + VirtioMmio.SLOTS + " virtio-mmio slots are taken");
+    }
+
+    public VirtioMmio virtioSlot(int i) { return virtio[i]; }
+    public Plic plic() { return plic; }
+
+    private <T extends VirtioDevice> T virtioDevice(Class<T> type) {
+        for (VirtioMmio v : virtio) if (type.isInstance(v.device())) return type.cast(v.device());
+        return null;
+    }
+
+    /** The riscv,isa string of the hart as it is configured (F and D appear once an FPU is attached). */
+    public String isa() { return VirtDeviceTree.isaString(hart.readCsr(0x301), MULTI_LETTER_EXTENSIONS); }
+
+    /** The DTB the guest finds at {@link #fdtAddress()}, generated from the machine's devices. */
+    public byte[] deviceTree() {
+        long initrdStart = 0, initrdEnd = 0;
+        if (boot.initrd() != null) {
+            initrdStart = initrdAddress();
+            initrdEnd = initrdStart + boot.initrd().data().length;
+        }
+        byte[] seed = rngSeed();
+        var chosen = new VirtDeviceTree.Chosen(boot.append(), initrdStart, initrdEnd, seed);
+        List<VirtDeviceTree.Mapped> mapped = bus.devices().stream().map(d -> new VirtDeviceTree.Mapped(bus.baseOf(d), d)).toList();
+        return VirtDeviceTree.build(isa(), RAM_BASE, config.ramSize(), mapped, chosen);
+    }
+
+    /**
+     * QEMU puts 32 random bytes in /chosen/rng-seed. Here they must be a function of the configuration
+     * (DESIGN §1), so they are a hash of it: the same for every run of the same machine.
+     */
+    private byte[] rngSeed() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("lockstep rng-seed " + config.toMap()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void writeDeviceTree() {
+        byte[] dtb = deviceTree();
+        if (!bus.isRam(fdtAddress, dtb.length)) throw new LockstepException("the device tree does not fit in RAM");
+        bus.writeBytes(fdtAddress, dtb, 0, dtb.length);
     }
 
     private void add(long base, Device d) {
@@ -119,6 +200,10 @@ public final class Machine {
 
     /** Loads an ELF image (QEMU's -kernel with -bios none): segments at their physical addresses. */
     public void load(ElfImage elf) {
+        load(elf, true);
+    }
+
+    private void load(ElfImage elf, boolean start) {
         for (ElfImage.Segment s : elf.segments()) {
             if (s.memSize() == 0) continue;
             if (!bus.isRam(s.paddr(), (int) Math.min(s.memSize(), Integer.MAX_VALUE)) || s.memSize() > config.ramSize()) {
@@ -134,7 +219,61 @@ public final class Machine {
             tohost = sym.value();
             bus.setWatch(tohost, 8, true);
         });
-        writeResetVector(RAM_BASE, elf.entry());
+        if (start) writeResetVector(RAM_BASE, elf.entry());
+    }
+
+    /**
+     * Loads firmware, kernel and initrd as QEMU 7.2's virt board does, writes the DTB (with bootargs and
+     * the initrd's place) and points the reset vector at the firmware, with fw_dynamic's next address
+     * set to the kernel entry. Without firmware it boots the kernel in M-mode, as {@code -bios none}.
+     */
+    public void boot(Boot b) {
+        this.boot = b;
+        long start = RAM_BASE, kernelEntry = 0, end = RAM_BASE;
+        if (b.bios() != null) {
+            long[] r = loadImage("firmware", b.bios(), RAM_BASE);
+            start = r[0];
+            end = r[1];
+        }
+        if (b.kernel() != null) {
+            long at = b.bios() == null ? RAM_BASE : (end + (2L << 20) - 1) & ~((2L << 20) - 1);
+            long[] r = loadImage("kernel", b.kernel(), at);
+            kernelEntry = r[0];
+        }
+        this.kernelEntry = kernelEntry;
+        if (b.initrd() != null) {
+            if (b.kernel() == null) throw new LockstepException("an initrd needs a kernel (--kernel), as under QEMU");
+            long at = initrdAddress();
+            byte[] d = b.initrd().data();
+            if (!bus.isRam(at, d.length) || at + d.length > fdtAddress) {
+                throw new LockstepException(String.format("initrd %s (%d bytes) does not fit in RAM at 0x%x below the DTB at 0x%x",
+                        b.initrd().name(), d.length, at, fdtAddress));
+            }
+            bus.writeBytes(at, d, 0, d.length);
+        }
+        writeDeviceTree();
+        writeResetVector(start, kernelEntry);
+    }
+
+    /** QEMU: the kernel entry plus half of RAM, at most 128 MiB. */
+    private long initrdAddress() { return kernelEntry + Math.min(config.ramSize() / 2, 128L << 20); }
+
+    /** Loads a flat image at {@code at} or an ELF at its addresses; returns {entry, end}. */
+    private long[] loadImage(String what, Boot.Image img, long at) {
+        byte[] d = img.data();
+        if (ElfImage.looksLikeElf(d)) {
+            ElfImage elf = ElfImage.parse(img.name(), d);
+            load(elf, false);
+            long end = 0;
+            for (ElfImage.Segment s : elf.segments()) end = Math.max(end, s.paddr() + s.memSize());
+            return new long[] {elf.entry(), end};
+        }
+        if (!bus.isRam(at, d.length)) {
+            throw new LockstepException(String.format("%s %s (%d bytes) does not fit in RAM at 0x%x (RAM is 0x%x..0x%x)",
+                    what, img.name(), d.length, at, RAM_BASE, RAM_BASE + config.ramSize()));
+        }
+        bus.writeBytes(at, d, 0, d.length);
+        return new long[] {at, at + d.length};
     }
 
     /** Loads raw bytes into RAM (flat firmware images). */
@@ -187,7 +326,16 @@ public final class Machine {
     public void deliver(InputEvent e) {
         if (e instanceof InputEvent.ConsoleInput c) uart.receive(c.bytes());
         else if (e instanceof InputEvent.Clock c) setTime(c.ticks());
+        else if (e instanceof InputEvent.DiskDone d) withDevice(VirtioBlk.class, e).complete(d);
+        else if (e instanceof InputEvent.NetRx n) withDevice(VirtioNet.class, e).receive(n);
+        else if (e instanceof InputEvent.Rng r) withDevice(VirtioRng.class, e).fill(r);
         else throw new IllegalArgumentException("unknown input event " + e);
+    }
+
+    private <T extends VirtioDevice> T withDevice(Class<T> type, InputEvent e) {
+        T d = virtioDevice(type);
+        if (d == null) throw new LockstepException(e + " was delivered to a machine without that virtio device");
+        return d;
     }
 
     /** Moves guest time to {@code ticks} now (an idle skip or a logged CLOCK entry). */

@@ -10,10 +10,12 @@ import java.util.Map;
  *
  * @param ramSize             bytes of RAM at 0x80000000
  * @param instructionsPerTick how many retired instructions make one 10 MHz mtime tick (10 = 100 MIPS nominal)
+ * @param virtioLegacy        virtio-mmio transports are version 1 (legacy), as QEMU 7.2's default
+ *                            ({@code force-legacy=true}), rather than version 2
  */
-public record MachineConfig(long ramSize, long instructionsPerTick) {
+public record MachineConfig(long ramSize, long instructionsPerTick, boolean virtioLegacy) {
     public static final long DEFAULT_RAM = 128L << 20;
-    public static final MachineConfig DEFAULT = new MachineConfig(DEFAULT_RAM, 10);
+    public static final MachineConfig DEFAULT = new MachineConfig(DEFAULT_RAM, 10, true);
 
     public MachineConfig {
         if (ramSize < (1 << 20) || ramSize % 4096 != 0 || ramSize > (2L << 30) - 4096) {
@@ -22,7 +24,9 @@ public record MachineConfig(long ramSize, long instructionsPerTick) {
         if (instructionsPerTick <= 0) throw new LockstepException("instructions per tick must be positive");
     }
 
-    public MachineConfig withRam(long bytes) { return new MachineConfig(bytes, instructionsPerTick); }
+    public MachineConfig withRam(long bytes) { return new MachineConfig(bytes, instructionsPerTick, virtioLegacy); }
+
+    public MachineConfig withVirtioLegacy(boolean legacy) { return new MachineConfig(ramSize, instructionsPerTick, legacy); }
 
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -30,13 +34,15 @@ public record MachineConfig(long ramSize, long instructionsPerTick) {
         m.put("isa", "rv64imafdc_zicsr_zifencei");
         m.put("ram", Long.toString(ramSize));
         m.put("instructions-per-tick", Long.toString(instructionsPerTick));
+        m.put("virtio", virtioLegacy ? "legacy" : "modern");
         return m;
     }
 
     public static MachineConfig fromMap(Map<String, String> m) {
         try {
             return new MachineConfig(Long.parseLong(m.getOrDefault("ram", Long.toString(DEFAULT_RAM))),
-                    Long.parseLong(m.getOrDefault("instructions-per-tick", "10")));
+                    Long.parseLong(m.getOrDefault("instructions-per-tick", "10")),
+                    !"modern".equals(m.getOrDefault("virtio", "legacy")));
         } catch (NumberFormatException e) {
             throw new LockstepException("machine configuration has a malformed number: " + e.getMessage());
         }

@@ -1,8 +1,10 @@
 // `lockstep run`: boot a guest with the console on stdin/stdout, as qemu-system-riscv64 -nographic would.
 package dev.lockstep.shell;
 
+import dev.lockstep.emulator.Boot;
+import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.Machine;
-import dev.lockstep.emulator.elf.ElfImage;
+import java.nio.file.Path;
 import dev.lockstep.emulator.io.HostInputQueue;
 import dev.lockstep.emulator.run.LiveRunner;
 import java.util.concurrent.Callable;
@@ -18,26 +20,52 @@ import picocli.CommandLine.Parameters;
                 "-bios none -kernel GUEST' runs the same image. On a terminal, input is raw and",
                 "Ctrl-A X quits. The exit status is the guest's (sifive_test or tohost), 3 when",
                 "--max-instructions stopped it, 4 when it waits for input that cannot come."},
-        footer = {"", "GUEST is an ELF file, or a bundled guest: " + "hello, selftest, racy, bench, bench-small."})
+        footer = {"", "GUEST is an ELF file, or a bundled guest: " + "hello, selftest, racy, bench, bench-small.",
+                "Firmware boots as under QEMU: lockstep run --bios u-boot.bin --drive file=disk.img"})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;
 
-    @Parameters(paramLabel = "GUEST", description = "The guest ELF image to run.")
+    @Parameters(paramLabel = "GUEST", arity = "0..1",
+            description = "The guest ELF image to run (the same as --kernel GUEST without --bios).")
     String guest;
 
     @Override
     public Integer call() throws Exception {
-        ElfImage elf = Guests.load(guest);
         HostInputQueue queue = new HostInputQueue();
         try (Console console = new Console(queue)) {
             Machine m = new Machine(options.config(), options.rtcPort(), console);
-            m.load(elf);
-            return runLive(m, queue, console, options, new LiveRunner.Hooks() {
-                @Override
-                public void afterQuantum(Machine machine) { console.flush(); }
-            });
+            try (HostDevices devices = new HostDevices(m, options, queue)) {
+                m.setOutput(devices.route(console));
+                boot(m, guest, options);
+                return runLive(m, queue, console, options, new LiveRunner.Hooks() {
+                    @Override
+                    public void afterQuantum(Machine machine) { console.flush(); }
+                });
+            }
         }
+    }
+
+    /** Loads the images the options name into the machine: a GUEST ELF, or --bios/--kernel/--initrd/--append. */
+    static void boot(Machine m, String guest, RunOptions o) {
+        if (guest != null && (o.kernel != null || o.bios != null)) {
+            throw new LockstepException("give either a GUEST or --bios/--kernel, not both");
+        }
+        if (guest != null) {
+            if (o.initrd != null || o.append != null) {
+                m.boot(new Boot(null, null, null, o.append));
+            }
+            m.load(Guests.load(guest));
+            return;
+        }
+        if (o.bios == null && o.kernel == null) {
+            throw new LockstepException("nothing to run: give a GUEST, --kernel FILE or --bios FILE");
+        }
+        m.boot(new Boot(image("firmware", o.bios), image("kernel", o.kernel), image("initrd", o.initrd), o.append));
+    }
+
+    private static Boot.Image image(String what, String file) {
+        return file == null ? null : Boot.Image.read(what, Path.of(file));
     }
 
     /** The live loop shared by run and record: console, stats, and the exit status. */

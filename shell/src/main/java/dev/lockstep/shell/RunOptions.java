@@ -27,7 +27,74 @@ final class RunOptions {
     @Option(names = "--stats", description = "Print instructions, wall time and MIPS when the run ends.")
     boolean stats;
 
-    MachineConfig config() { return MachineConfig.DEFAULT.withRam(MachineConfig.parseSize(ram)); }
+    @Option(names = "--bios", paramLabel = "FILE",
+            description = "Firmware at 0x80000000 (flat binary or ELF), e.g. OpenSBI or M-mode U-Boot. Without it the"
+                    + " kernel/guest starts in M-mode, as QEMU's -bios none.")
+    String bios;
+
+    @Option(names = "--kernel", paramLabel = "FILE",
+            description = "Kernel: a flat image at the first 2 MiB boundary after the firmware, or an ELF at its addresses.")
+    String kernel;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk, placed as QEMU places it.")
+    String initrd;
+
+    @Option(names = "--append", paramLabel = "ARGS", description = "Kernel command line (/chosen/bootargs).")
+    String append;
+
+    @Option(names = "--drive", paramLabel = "file=IMG[,format=raw]",
+            description = "A virtio-blk disk backed by a raw image file (size a multiple of 512 bytes).")
+    String drive;
+
+    @Option(names = "--netdev", paramLabel = "dgram,local=HOST:PORT,remote=HOST:PORT",
+            description = "A virtio-net NIC whose frames travel as UDP datagrams, as QEMU's -netdev dgram (docs/network.md).")
+    String netdev;
+
+    @Option(names = "--mac", paramLabel = "MAC", defaultValue = "52:54:00:12:34:56",
+            description = "The NIC's MAC address (default: ${DEFAULT-VALUE}, QEMU's).")
+    String mac;
+
+    @Option(names = "--rng", description = "A virtio-rng device fed from the host's SecureRandom.")
+    boolean rng;
+
+    @Option(names = "--virtio", paramLabel = "legacy|modern", defaultValue = "legacy",
+            description = "virtio-mmio transport version: legacy (1, QEMU 7.2's default) or modern (2).")
+    String virtio;
+
+    MachineConfig config() {
+        boolean legacy = switch (virtio) {
+            case "legacy" -> true;
+            case "modern" -> false;
+            default -> throw new LockstepException("--virtio takes 'legacy' or 'modern', not '" + virtio + "'");
+        };
+        return MachineConfig.DEFAULT.withRam(MachineConfig.parseSize(ram)).withVirtioLegacy(legacy);
+    }
+
+    /** The image file named in --drive. */
+    String driveFile() {
+        if (drive == null) return null;
+        String file = null;
+        for (String part : drive.split(",")) {
+            if (part.startsWith("file=")) file = part.substring(5);
+            else if (part.equals("format=raw") || part.equals("if=virtio") || part.startsWith("id=")) continue;
+            else if (part.startsWith("format=")) throw new LockstepException("--drive: only format=raw images are supported, not " + part.substring(7));
+            else throw new LockstepException("--drive: unknown key in '" + part + "' (use file=IMG[,format=raw])");
+        }
+        if (file == null || file.isEmpty()) throw new LockstepException("--drive needs file=IMG");
+        return file;
+    }
+
+    byte[] macBytes() {
+        String[] p = mac.split(":");
+        if (p.length != 6) throw new LockstepException("--mac: '" + mac + "' is not six hex bytes like 52:54:00:12:34:56");
+        byte[] b = new byte[6];
+        try {
+            for (int i = 0; i < 6; i++) b[i] = (byte) Integer.parseInt(p[i], 16);
+        } catch (NumberFormatException e) {
+            throw new LockstepException("--mac: '" + mac + "' is not six hex bytes like 52:54:00:12:34:56");
+        }
+        return b;
+    }
 
     /** The instruction limit; -1 reads as unsigned infinity. */
     long limit() { return maxInstructions < 0 ? -1L : maxInstructions; }
