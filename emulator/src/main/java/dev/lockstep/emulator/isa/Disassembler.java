@@ -24,7 +24,7 @@ public final class Disassembler {
     /** {@code insn} as assembler text; branch and jump targets are absolute, computed from {@code pc}. */
     public static String format(Insn in, long pc) {
         Op op = in.op;
-        String m = (in.compressed() ? "c." : "") + op.mnemonic;
+        String m = op.mnemonic;
         boolean fp = op.has(Op.Flag.FP);
         String rd = fp && !Decoder.writesIntRegister(op) ? F[in.rd] : X[in.rd];
         String rs1 = fp && !fpIntSource(op) ? F[in.rs1] : X[in.rs1];
