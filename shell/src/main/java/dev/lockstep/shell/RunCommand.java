@@ -15,11 +15,13 @@ import picocli.CommandLine.Parameters;
 /** Runs a guest live. Exit status is the guest's (sifive_test or tohost). */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a guest on the lockstep machine with its console on stdin/stdout.", "",
-                "The machine is QEMU virt compatible (RV64IMAC, CLINT, ns16550a UART, sifive_test,",
-                "goldfish RTC, RAM at 0x80000000), so 'qemu-system-riscv64 -M virt -nographic",
-                "-bios none -kernel GUEST' runs the same image. On a terminal, input is raw and",
-                "Ctrl-A X quits. The exit status is the guest's (sifive_test or tohost), 3 when",
-                "--max-instructions stopped it, 4 when it waits for input that cannot come."},
+                "The machine is QEMU virt compatible (RV64IMAC, CLINT, PLIC, ns16550a UART,",
+                "sifive_test, goldfish RTC, virtio-mmio blk/net/rng, RAM at 0x80000000, and a",
+                "generated DTB), so 'qemu-system-riscv64 -M virt -nographic -bios none -kernel",
+                "GUEST' runs the same image, and --bios/--kernel boot firmware as QEMU does.",
+                "On a terminal, input is raw and Ctrl-A X quits. The exit status is the guest's",
+                "(sifive_test or tohost), 3 when --max-instructions stopped it, 4 when it waits",
+                "for input that cannot come."},
         footer = {"", "GUEST is an ELF file, or a bundled guest: " + "hello, selftest, racy, bench, bench-small.",
                 "Firmware boots as under QEMU: lockstep run --bios u-boot.bin --drive file=disk.img"})
 final class RunCommand implements Callable<Integer> {
