@@ -43,6 +43,9 @@ final class Csrs {
     long stvec, scounteren, sscratch, sepc, scause, stval, satp, senvcfg, stimecmp = -1;
     long instretOffset, cycleOffset;
     int fcsr;
+    /** mhpmcounter3..18 and mhpmevent3..18 hold what is written (QEMU virt has 16 that do not count by default). */
+    static final int HPM_FIRST = 3, HPM_LAST = 18;
+    final long[] mhpmcounter = new long[32], mhpmevent = new long[32];
     final byte[] pmpcfg = new byte[PMP_ENTRIES];
     final long[] pmpaddr = new long[PMP_ENTRIES];
 
@@ -140,9 +143,10 @@ final class Csrs {
         }
         if (num >= 0xc03 && num <= 0xc1f) {
             if (in != null) counterAccess(num - 0xc00, in);
-            return 0;
+            return mhpmcounter[num - 0xc00];
         }
-        if ((num >= 0xb03 && num <= 0xb1f) || (num >= 0x323 && num <= 0x33f)) return 0;
+        if (num >= 0xb03 && num <= 0xb1f) return mhpmcounter[num - 0xb00];
+        if (num >= 0x323 && num <= 0x33f) return mhpmevent[num - 0x320];
         if (num >= 0x3a0 && num < 0x3a0 + PMP_ENTRIES / 4 && (num & 1) == 0) {
             long v = 0;
             int first = (num - 0x3a0) * 4;
@@ -206,7 +210,14 @@ final class Csrs {
             case 0xb00 -> cycleOffset = v - (hart.instretNow() + 1);
             case 0xb02 -> instretOffset = v - (hart.instretNow() + 1);
             default -> {
-                if ((num >= 0xb03 && num <= 0xb1f) || (num >= 0x323 && num <= 0x33f)) return;
+                if (num >= 0xb03 && num <= 0xb1f) {
+                    if (num - 0xb00 <= HPM_LAST) mhpmcounter[num - 0xb00] = v;
+                    return;
+                }
+                if (num >= 0x323 && num <= 0x33f) {
+                    if (num - 0x320 <= HPM_LAST) mhpmevent[num - 0x320] = v;
+                    return;
+                }
                 if (num >= 0x3a0 && num < 0x3a0 + PMP_ENTRIES / 4) {
                     int first = (num - 0x3a0) * 4;
                     for (int k = 0; k < 8; k++) {
@@ -282,7 +293,7 @@ final class Csrs {
         w.i64(mstatus).i64(misa).i64(medeleg).i64(mideleg).i64(mie).i64(mipSw).i64(mipHw).i64(mtvec).i64(mcounteren)
                 .i64(mscratch).i64(mepc).i64(mcause).i64(mtval).i64(menvcfg).i64(mcountinhibit).i64(stvec)
                 .i64(scounteren).i64(sscratch).i64(sepc).i64(scause).i64(stval).i64(satp).i64(senvcfg).i64(stimecmp)
-                .i64(instretOffset).i64(cycleOffset).i32(fcsr).bytes(pmpcfg).longs(pmpaddr);
+                .i64(instretOffset).i64(cycleOffset).i32(fcsr).bytes(pmpcfg).longs(pmpaddr).longs(mhpmcounter).longs(mhpmevent);
     }
 
     void restore(StateReader r) {
@@ -294,6 +305,8 @@ final class Csrs {
         byte[] cfg = r.bytes();
         System.arraycopy(cfg, 0, pmpcfg, 0, Math.min(cfg.length, pmpcfg.length));
         r.longs(pmpaddr);
+        r.longs(mhpmcounter);
+        r.longs(mhpmevent);
         mip = mipSw | mipHw;
         hart.mmu.pmpChanged();
     }
