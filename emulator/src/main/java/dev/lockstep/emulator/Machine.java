@@ -411,10 +411,17 @@ public final class Machine {
                     + " bytes of RAM; this one has " + config.ramSize());
         }
         restoreCore(s.core);
-        for (int p = 0; p < s.pages.length; p++) bus.restorePage(p, s.pages[p]);
+        // A page still holding exactly what the last snapshot shares with this one need not be copied.
+        Snapshot known = lastSnapshot;
+        boolean comparable = known != null && known.pages.length == s.pages.length;
+        for (int p = 0; p < s.pages.length; p++) {
+            if (comparable && known.pages[p] == s.pages[p] && !bus.dirtySince(p, lastSnapshotEpoch)) continue;
+            bus.restorePage(p, s.pages[p]);
+        }
         hart.invalidateBlocks();
         hasher.invalidate();
-        lastSnapshot = null;
+        lastSnapshot = s;
+        lastSnapshotEpoch = hart.syncDirty();
     }
 
     private void restoreCore(byte[] core) {
