@@ -30,7 +30,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ElfImage elf = Guests.load(guest);
         HostInputQueue queue = new HostInputQueue();
-        try (Console console = new Console(queue)) {
+        try (Console console = new Console(queue, System.out)) {
             Machine m = new Machine(options.config(), options.rtcPort(), console);
             m.load(elf);
             return runLive(m, queue, console, options, new LiveRunner.Hooks() {
