@@ -4,7 +4,7 @@ package dev.lockstep.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,9 +21,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class QemuDifferentialTest {
     private static final long LIMIT = 200_000_000L;
 
-    @BeforeAll
-    static void needsQemu() {
-        Assumptions.assumeTrue(Qemu.available(), Qemu.INSTALL_HINT);
+    private static Boolean qemu;
+
+    /** Per test rather than per class, so that each test is reported as skipped, with what to install. */
+    @BeforeEach
+    void needsQemu() {
+        if (qemu == null) qemu = Qemu.available();
+        Assumptions.assumeTrue(qemu, Qemu.INSTALL_HINT);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -20,13 +20,17 @@ import org.jline.terminal.TerminalBuilder;
  */
 final class Console implements AutoCloseable, OutputSink {
     private final HostInputQueue queue;
-    private final OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
+    private final OutputStream out;
     private Terminal terminal;
     private Attributes saved;
     private Runnable onQuit = () -> { };
     private boolean dirty;
 
-    Console(HostInputQueue queue) { this.queue = queue; }
+    /** Guest output goes to {@code stdout} (System.out for the CLI; a capture in tests), buffered. */
+    Console(HostInputQueue queue, OutputStream stdout) {
+        this.queue = queue;
+        this.out = new BufferedOutputStream(stdout, 1 << 16);
+    }
 
     void onQuit(Runnable r) { this.onQuit = r; }
 

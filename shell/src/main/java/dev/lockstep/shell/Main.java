@@ -32,6 +32,7 @@ public final class Main implements Runnable {
     }
 
     public static int execute(String... args) {
+        debug = false; // static, so picocli would otherwise keep a previous in-process call's --debug
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof LockstepException || ex instanceof java.io.IOException) {

@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HostInputQueue queue = new HostInputQueue();
-        try (Console console = new Console(queue)) {
+        try (Console console = new Console(queue, System.out)) {
             Machine m = new Machine(options.config(), options.rtcPort(), console);
             try (HostDevices devices = new HostDevices(m, options, queue)) {
                 m.setOutput(devices.route(console));

@@ -82,7 +82,7 @@ public final class ElfImage {
                 if (b.getInt(s + 4) != SHT_SYMTAB) continue;
                 long off = b.getLong(s + 24), size = b.getLong(s + 32);
                 int link = b.getInt(s + 40);
-                if (link >= shnum || !fits(d, off, size)) continue;
+                if (link < 0 || link >= shnum || !fits(d, off, size)) continue;
                 int ls = (int) (shoff + (long) link * shentsize);
                 long stroff = b.getLong(ls + 24), strsize = b.getLong(ls + 32);
                 if (!fits(d, stroff, strsize)) continue;
@@ -91,7 +91,7 @@ public final class ElfImage {
                     int info = d[(int) e + 4] & 0xff;
                     int type = info & 0xf;
                     long value = b.getLong((int) e + 8), sz = b.getLong((int) e + 16);
-                    if (nameOff == 0 || nameOff >= strsize || (type != 0 && type != 1 && type != 2)) continue;
+                    if (nameOff <= 0 || nameOff >= strsize || (type != 0 && type != 1 && type != 2)) continue;
                     String sym = cstring(d, (int) (stroff + nameOff), (int) (stroff + strsize));
                     if (sym.isEmpty() || sym.startsWith("$")) continue;
                     symbols.add(new Symbol(sym, value, sz, type == 2));

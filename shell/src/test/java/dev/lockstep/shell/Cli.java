@@ -1,0 +1,60 @@
+// Test support: runs the lockstep command in-process with stdin, stdout and stderr captured.
+package dev.lockstep.shell;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** One in-process invocation of {@link Main#execute}. Not thread-safe: it swaps the System streams. */
+final class Cli {
+    private Cli() {}
+
+    record Result(int exit, String out, String err) {}
+
+    /**
+     * Runs {@code lockstep args...} with empty stdin. (Surefire talks to its forked JVM over the real stdin,
+     * so the guest console must never read it.)
+     */
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        InputStream oldIn = System.in;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setIn(new ByteArrayInputStream(new byte[0]));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = Main.execute(args);
+            System.out.flush();
+            System.err.flush();
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setIn(oldIn);
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** The repository root: Surefire passes it as lockstep.root; walk up from there (or the working directory). */
+    static Path root() {
+        String prop = System.getProperty("lockstep.root");
+        Path start = (prop != null ? Path.of(prop) : Path.of("")).toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("guests/prebuilt"))) return p;
+        }
+        throw new IllegalStateException("cannot find guests/prebuilt above " + start);
+    }
+
+    static byte[] prebuilt(String guest) {
+        try {
+            return Files.readAllBytes(root().resolve("guests/prebuilt/" + guest + ".elf"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
