@@ -52,7 +52,9 @@ public final class Machine {
         /** The guest powered off, failed, reset or wrote tohost; see {@link #exitCode()} and {@link #haltReason()}. */
         HALTED,
         /** A watchpoint or {@link #requestStop()} stopped the run at an instruction boundary. */
-        STOPPED
+        STOPPED,
+        /** Every instruction traps and none retires (a trap handler that itself traps): no progress is possible. */
+        STUCK
     }
 
     private final MachineConfig config;
@@ -317,6 +319,7 @@ public final class Machine {
             case LIMIT -> Status.LIMIT;
             case IDLE -> Status.IDLE;
             case REQUESTED -> Status.STOPPED;
+            case STUCK -> Status.STUCK;
         };
     }
 

@@ -94,6 +94,9 @@ final class RunCommand implements Callable<Integer> {
             case HALTED -> "the guest stopped: " + m.haltReason() + ", exit code " + m.exitCode();
             case QUIT -> "quit at instruction " + String.format("%,d", m.instret());
             case MAX_INSTRUCTIONS -> String.format("stopped after %,d instructions (--max-instructions)", m.instret());
+            case STUCK -> String.format("the guest is stuck: every instruction traps and none retires (its trap handler"
+                    + " traps too: mcause %d, mepc 0x%x); stopped at instruction %,d", m.hart().readCsr(0x342),
+                    m.hart().readCsr(0x341), m.instret());
             case IDLE_FOREVER -> String.format("the guest waits for an interrupt with no timer armed and no more input;"
                     + " stopped at instruction %,d", m.instret());
         };
@@ -105,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
             case HALTED -> m.exitCode();
             case QUIT -> 0;
             case MAX_INSTRUCTIONS -> 3;
-            case IDLE_FOREVER -> 4;
+            case IDLE_FOREVER, STUCK -> 4;
         };
     }
 }

@@ -48,6 +48,7 @@ public final class Hart {
     int pos;
     boolean exitBlock;
     boolean waiting;
+    private boolean stuck;
     long reservation = -1;
 
     final Csrs csr;
@@ -92,7 +93,16 @@ public final class Hart {
     // ------------------------------------------------------------------ running
 
     /** Why {@link #run} returned. */
-    public enum Stop { LIMIT, IDLE, REQUESTED }
+    public enum Stop { LIMIT, IDLE, REQUESTED, STUCK }
+
+    /**
+     * Traps taken in a row without an instruction retiring. A guest whose trap handler itself traps (mtvec
+     * at an illegal word or unmapped address) never retires again, as on hardware; run(N) counts retired
+     * instructions, so past this many such traps it reports the hart STUCK instead of spinning forever.
+     */
+    private static final int STUCK_TRAPS = 10_000;
+    private long lastTrapInstret = -1;
+    private int trapsWithoutRetiring;
 
     private boolean stopRequested;
 
@@ -113,6 +123,11 @@ public final class Hart {
             }
             if (waiting) return Stop.IDLE;
             if (stopRequested) return Stop.REQUESTED;
+            if (stuck) {
+                stuck = false;
+                trapsWithoutRetiring = 0;
+                return Stop.STUCK;
+            }
             Block b;
             try {
                 b = block(pc);
@@ -678,6 +693,12 @@ public final class Hart {
 
     void takeTrap(long cause, long tval, long epc) {
         waiting = false;
+        if (instret == lastTrapInstret) {
+            if (++trapsWithoutRetiring >= STUCK_TRAPS) stuck = true;
+        } else {
+            lastTrapInstret = instret;
+            trapsWithoutRetiring = 0;
+        }
         boolean interrupt = cause < 0;
         int code = (int) (cause & 63);
         boolean toS = priv <= Priv.S && ((interrupt ? csr.mideleg : csr.medeleg) >>> code & 1) != 0;

@@ -25,7 +25,7 @@ public final class LiveRunner {
     }
 
     /** How a run ended. */
-    public enum End { HALTED, MAX_INSTRUCTIONS, QUIT, IDLE_FOREVER }
+    public enum End { HALTED, MAX_INSTRUCTIONS, QUIT, IDLE_FOREVER, STUCK }
 
     private final Machine machine;
     private final HostInputQueue queue;
@@ -106,6 +106,7 @@ public final class LiveRunner {
                 case IDLE -> {
                     if (!idle()) return End.IDLE_FOREVER;
                 }
+                case STUCK -> { return End.STUCK; }
             }
         }
     }
