@@ -17,20 +17,20 @@ final class Guests {
     static ElfImage load(String arg) {
         byte[] b = bytes(arg);
         Path p = Path.of(arg);
-        return ElfImage.parse(Files.exists(p) ? p.getFileName().toString() : arg, b);
+        return ElfImage.parse(Files.isRegularFile(p) ? p.getFileName().toString() : arg, b);
     }
 
     /** The image's bytes, from the file or the bundled guest of that name. */
     static byte[] bytes(String arg) {
         Path p = Path.of(arg);
         try {
-            if (Files.exists(p)) {
-                if (Files.isDirectory(p)) throw new LockstepException(arg + " is a directory, not a guest image");
+            if (Files.isRegularFile(p)) {
                 return Files.readAllBytes(p);
             }
             try (InputStream in = Guests.class.getResourceAsStream("/guests/" + arg.replaceAll("\\.elf$", "") + ".elf")) {
                 if (in != null) return in.readAllBytes();
             }
+            if (Files.isDirectory(p)) throw new LockstepException(arg + " is a directory, not a guest image");
         } catch (IOException e) {
             throw new LockstepException("cannot read " + arg + ": " + e.getMessage(), e);
         }

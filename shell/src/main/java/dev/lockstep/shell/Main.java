@@ -35,7 +35,7 @@ public final class Main implements Runnable {
         debug = false; // static, so picocli would otherwise keep a previous in-process call's --debug
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof LockstepException || ex instanceof java.io.IOException) {
+            if (isUserError(ex)) {
                 cmd.getErr().println("lockstep: " + message(ex));
                 if (debug) ex.printStackTrace(cmd.getErr());
                 return 2;
@@ -46,6 +46,12 @@ public final class Main implements Runnable {
             return 70;
         });
         return cl.execute(args);
+    }
+
+    /** Errors a user can cause: bad images, traces, options, files. Anything else is a bug in lockstep. */
+    private static boolean isUserError(Throwable ex) {
+        return ex instanceof LockstepException || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
+                || ex.getClass().getName().equals("dev.lockstep.traceformat.TraceFormatException");
     }
 
     private static String message(Throwable ex) {

@@ -802,13 +802,17 @@ public final class Hart {
     }
 
     public void save(StateWriter w) {
-        w.longs(x).longs(f).i64(pc).i32(priv).i64(instret).bool(waiting).i64(reservation).i64(mtimecmp);
+        // x[32] is the write sink for x0, not state: which instructions wrote it depends on translation.
+        w.longs(java.util.Arrays.copyOf(x, 32)).longs(f).i64(pc).i32(priv).i64(instret).bool(waiting).i64(reservation).i64(mtimecmp);
         csr.save(w);
         w.longs(tlbTagR).longs(tlbPaR).longs(tlbTagW).longs(tlbPaW).longs(tlbTagX).longs(tlbPaX);
     }
 
     public void restore(StateReader r) {
-        r.longs(x);
+        long[] regs = new long[32];
+        r.longs(regs);
+        System.arraycopy(regs, 0, x, 0, 32);
+        x[Insn.SINK] = 0;
         r.longs(f);
         pc = r.i64();
         priv = r.i32();
