@@ -54,8 +54,35 @@ public final class Machine {
         /** A watchpoint or {@link #requestStop()} stopped the run at an instruction boundary. */
         STOPPED,
         /** Every instruction traps and none retires (a trap handler that itself traps): no progress is possible. */
-        STUCK
+        STUCK,
+        /** The hart reached a debugger breakpoint; the instruction there has not run. */
+        BREAKPOINT,
+        /** A debugger watchpoint was written; {@link #watchHit()} says where. The writing instruction has retired. */
+        WATCHPOINT
     }
+
+    /** A write to watched memory: the physical range written and the pc of the instruction that wrote it. */
+    public record WatchHit(long pa, int size, long pc, long instret) {}
+
+    private final java.util.List<long[]> watches = new java.util.ArrayList<>();
+    private WatchHit watchHit;
+
+    /** Watches writes to physical RAM [pa, pa+len) (DMA included); a hit stops the run after the writing instruction. */
+    public void addWatchpoint(long pa, long len) {
+        watches.add(new long[] {pa, len});
+        bus.setWatch(pa, len, true);
+    }
+
+    public void clearWatchpoints() {
+        for (long[] w : watches) bus.setWatch(w[0], w[1], false);
+        watches.clear();
+        if (tohost >= 0) bus.setWatch(tohost, 8, true);
+    }
+
+    /** The watchpoint hit that stopped the last run, or null. */
+    public WatchHit watchHit() { return watchHit; }
+
+    public void setBreakpoints(java.util.Set<Long> pcs) { hart.setBreakpoints(pcs); }
 
     private final MachineConfig config;
     private final Bus bus;
@@ -287,6 +314,13 @@ public final class Machine {
     }
 
     private boolean onWatchedWrite(long pa, int size) {
+        for (long[] w : watches) {
+            if (pa < w[0] + w[1] && pa + size > w[0]) {
+                watchHit = new WatchHit(pa, size, hart.pcNow(), hart.instretNow() + 1);
+                hart.requestStop();
+                return true;
+            }
+        }
         if (tohost >= 0 && pa < tohost + 8 && pa + size > tohost) {
             long v = bus.read(tohost, 8);
             if ((v & 1) != 0) {
@@ -313,13 +347,16 @@ public final class Machine {
     /** Runs until instruction number {@code target}, a halt, an idle hart, or a stop request. */
     public Status run(long target) {
         if (halted) return Status.HALTED;
+        watchHit = null;
         Hart.Stop s = hart.run(target);
         if (halted) return Status.HALTED;
+        if (watchHit != null) return Status.WATCHPOINT;
         return switch (s) {
             case LIMIT -> Status.LIMIT;
             case IDLE -> Status.IDLE;
             case REQUESTED -> Status.STOPPED;
             case STUCK -> Status.STUCK;
+            case BREAKPOINT -> Status.BREAKPOINT;
         };
     }
 

@@ -68,6 +68,9 @@ public final class Hart {
     long mtimecmp = -1;
 
     private final Block[] cache = new Block[1 << CACHE_BITS];
+    /** Debugger breakpoints (virtual pcs); a block never runs past one, so a stop is exact. */
+    private java.util.Set<Long> breakpoints = java.util.Set.of();
+    private long resumeFrom = -1;
     private final Trap trap = new Trap();
 
     public Hart(int id, Bus bus, GuestClock clock) {
@@ -93,7 +96,7 @@ public final class Hart {
     // ------------------------------------------------------------------ running
 
     /** Why {@link #run} returned. */
-    public enum Stop { LIMIT, IDLE, REQUESTED, STUCK }
+    public enum Stop { LIMIT, IDLE, REQUESTED, STUCK, BREAKPOINT }
 
     /**
      * Traps taken in a row without an instruction retiring. A guest whose trap handler itself traps (mtvec
@@ -123,6 +126,8 @@ public final class Hart {
             }
             if (waiting) return Stop.IDLE;
             if (stopRequested) return Stop.REQUESTED;
+            if (!breakpoints.isEmpty() && breakpoints.contains(pc) && pc != resumeFrom) return Stop.BREAKPOINT;
+            resumeFrom = -1;
             if (stuck) {
                 stuck = false;
                 trapsWithoutRetiring = 0;
@@ -137,6 +142,7 @@ public final class Hart {
             }
             long budget = Math.min(target, timerDeadline) - instret;
             int len = b.insns.length;
+            running = b;
             if (budget >= len && b.compiled != null) {
                 executeCompiled(b);
             } else {
@@ -145,12 +151,18 @@ public final class Hart {
                 }
                 execute(b, (int) Math.min(len, budget));
             }
+            running = null;
         }
         return stopRequested ? Stop.REQUESTED : Stop.LIMIT;
     }
 
     /** The exact instruction number, also while a block is running (device reads of mtime use it). */
     public long instretNow() { return instret + pos; }
+
+    private Block running;
+
+    /** The pc of the instruction executing now (inside a block), or the next one to execute. */
+    public long pcNow() { return running != null ? pc + running.insns[pos].off : pc; }
 
     private void execute(Block b, int n) {
         final Insn[] code = b.insns;
@@ -484,6 +496,7 @@ public final class Hart {
                 }
                 word = lo | (hi << 16);
             }
+            if (n > 0 && !breakpoints.isEmpty() && breakpoints.contains(vpc + off)) break;
             Insn in = Decoder.decode(word).at(off);
             buf[n++] = in;
             off += in.len;
@@ -497,6 +510,18 @@ public final class Hart {
         }
         return new Block(pa, -1, insns);
     }
+
+    /**
+     * Sets the debugger's breakpoints. A run stops before executing an instruction at one of them, except
+     * at the pc it starts from (so continuing from a breakpoint moves on).
+     */
+    public void setBreakpoints(java.util.Set<Long> pcs) {
+        breakpoints = java.util.Set.copyOf(pcs);
+        invalidateBlocks();
+    }
+
+    /** The next run does not stop at a breakpoint at the current pc. */
+    public void resumeFromBreakpoint() { resumeFrom = pc; }
 
     /** Drops every decoded block (after a restore; blocks are a cache, never state). */
     public void invalidateBlocks() { java.util.Arrays.fill(cache, null); }

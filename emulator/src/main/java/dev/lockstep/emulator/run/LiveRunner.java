@@ -102,7 +102,7 @@ public final class LiveRunner {
             hooks.afterQuantum(machine);
             switch (s) {
                 case HALTED -> { return End.HALTED; }
-                case LIMIT, STOPPED -> { }
+                case LIMIT, STOPPED, BREAKPOINT, WATCHPOINT -> { }
                 case IDLE -> {
                     if (!idle()) return End.IDLE_FOREVER;
                 }
