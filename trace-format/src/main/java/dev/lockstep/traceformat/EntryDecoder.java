@@ -53,9 +53,15 @@ public final class EntryDecoder {
         return e;
     }
 
-    /** The entries of a block made by {@link EntryEncoder#encodeBlock}, after checking its CRC and shape. */
-    public static List<LogEntry> decodeBlock(byte[] block) {
-        return Block.decode(block, "The block");
+    /**
+     * The entries of a block made by {@link EntryEncoder#encodeBlock}, after checking its CRC, its shape
+     * and that it is block number {@code expectedBlockNumber}.
+     */
+    public static List<LogEntry> decodeBlock(long expectedBlockNumber, byte[] block) {
+        if (expectedBlockNumber < 0) {
+            throw new IllegalArgumentException("block numbers start at 0, not " + expectedBlockNumber);
+        }
+        return Block.decode(block, "Block " + expectedBlockNumber, expectedBlockNumber);
     }
 
     LogEntry next(ByteSource in) {

@@ -47,9 +47,10 @@ public final class EntryEncoder {
 
     /**
      * A block holding these entries (at least one, in non-decreasing instret order): the unit a trace
-     * stores as one Chronicle Queue excerpt. See docs/trace-format.md, "Blocks".
+     * stores as one Chronicle Queue excerpt. {@code blockNumber} counts blocks from 0 in their stream, so
+     * a reader can tell a lost, repeated or misplaced block. See docs/trace-format.md, "Blocks".
      */
-    public static byte[] encodeBlock(List<? extends LogEntry> entries) {
+    public static byte[] encodeBlock(long blockNumber, List<? extends LogEntry> entries) {
         if (entries.isEmpty()) {
             throw new IllegalArgumentException("a block holds at least one entry");
         }
@@ -57,7 +58,7 @@ public final class EntryEncoder {
         for (LogEntry e : entries) {
             block.add(e);
         }
-        return block.finish();
+        return block.finish(blockNumber);
     }
 
     /** Appends one entry to {@code out}; all or nothing, so a refused entry leaves {@code out} as it was. */

@@ -52,7 +52,7 @@ class EntryCodecTest {
     @Property(tries = 300)
     void aNonEmptyEntrySequenceSurvivesTheBlockRoundTrip(@ForAll("sequences") List<LogEntry> entries) {
         net.jqwik.api.Assume.that(!entries.isEmpty());
-        assertThat(EntryDecoder.decodeBlock(EntryEncoder.encodeBlock(entries))).isEqualTo(entries);
+        assertThat(EntryDecoder.decodeBlock(7, EntryEncoder.encodeBlock(7, entries))).isEqualTo(entries);
     }
 
     @Property(tries = 300)
