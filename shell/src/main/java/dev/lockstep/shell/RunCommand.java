@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
         m.boot(new Boot(image("firmware", o.bios), image("kernel", o.kernel), image("initrd", o.initrd), o.append));
     }
 
-    private static Boot.Image image(String what, String file) {
+    static Boot.Image image(String what, String file) {
         return file == null ? null : Boot.Image.read(what, Path.of(file));
     }
 

@@ -1,0 +1,112 @@
+// `lockstep record`: run a guest live, as `run` does, and write everything non-deterministic to a trace.
+package dev.lockstep.shell;
+
+import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.Boot;
+import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.io.HostInputQueue;
+import dev.lockstep.emulator.run.LiveRunner;
+import dev.lockstep.emulator.run.InputScript;
+import dev.lockstep.recorder.Recorder;
+import dev.lockstep.replayer.Sessions;
+import dev.lockstep.traceformat.TraceWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Records a session to a trace directory that `lockstep replay` reproduces bit for bit. */
+@Command(name = "record", mixinStandardHelpOptions = true,
+        description = {"Run a guest like 'lockstep run' and record the session to a trace directory.", "",
+                "Every non-deterministic input (console bytes, clock moves, RTC reads) is logged with the",
+                "instruction number at which it reached the guest, with state hashes and checkpoints for",
+                "verification and seeking. The trace replays bit for bit with 'lockstep replay'."})
+final class RecordCommand implements Callable<Integer> {
+    @Mixin
+    RunOptions options;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Trace directory to create.")
+    Path output;
+
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "Scripted console input instead of stdin (lines: 'wait TEXT', 'send TEXT', 'sleep MS'; see docs).")
+    Path input;
+
+    @Option(names = "--chaos", paramLabel = "SEED", arity = "0..1", fallbackValue = "-1",
+            description = "Perturb input delivery and idle-skip timing at random, so rare interleavings show up.")
+    Long chaos;
+
+    @Option(names = "--hash-interval", paramLabel = "N", defaultValue = "100000000",
+            description = "Instructions between STATE_HASH entries (default: ${DEFAULT-VALUE}).")
+    long hashInterval;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "N", defaultValue = "2000000000",
+            description = "Instructions between checkpoints (default: ${DEFAULT-VALUE}).")
+    long checkpointInterval;
+
+    @Parameters(paramLabel = "GUEST", arity = "0..1", description = "The guest ELF image (or a bundled guest name), or use --bios/--kernel.")
+    String guest;
+
+    private Sessions.Spec spec() {
+        if (guest != null && (options.kernel != null || options.bios != null)) {
+            throw new LockstepException("give either a GUEST or --bios/--kernel, not both");
+        }
+        if (guest != null) return Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
+        if (options.bios == null && options.kernel == null) {
+            throw new LockstepException("nothing to record: give a GUEST, --kernel FILE or --bios FILE");
+        }
+        return Sessions.Spec.firmware(new Boot(RunCommand.image("firmware", options.bios), RunCommand.image("kernel", options.kernel),
+                RunCommand.image("initrd", options.initrd), options.append));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (options.drive != null || options.netdev != null || options.rng) {
+            throw new LockstepException("recording sessions with --drive, --netdev or --rng is not supported yet; "
+                    + "record without them (console, clock and RTC input are recorded)");
+        }
+        Sessions.Spec spec = spec();
+        HostInputQueue queue = new HostInputQueue();
+        try (Console console = new Console(queue, System.out);
+             TraceWriter writer = TraceWriter.create(output, Sessions.header(options.config(), spec))) {
+            Machine m = new Machine(options.config(), options.rtcPort(), console);
+            spec.bootInto(m);
+            Recorder recorder = new Recorder(m, writer,
+                    new Recorder.Options(hashInterval, checkpointInterval, 100));
+            InputScript script = input == null ? null : InputScript.parse(input);
+            LiveRunner.Hooks hooks = new LiveRunner.Hooks() {
+                @Override
+                public void beforeDeliver(dev.lockstep.emulator.io.InputEvent e, long instret) {
+                    recorder.beforeDeliver(e, instret);
+                }
+
+                @Override
+                public void afterQuantum(Machine machine) {
+                    recorder.afterQuantum(machine);
+                    console.flush();
+                }
+            };
+            LiveRunner runner = new LiveRunner(m, queue, hooks).realTimeIdle(options.realTimeIdle());
+            if (chaos != null) runner.chaos(new Random(chaos == -1 ? System.nanoTime() : chaos));
+            if (script != null) runner.script(script);
+            console.onQuit(runner::quit);
+            console.start(script == null);
+            long t0 = System.nanoTime();
+            LiveRunner.End end = runner.run(options.limit());
+            recorder.end(end);
+            console.flush();
+            long wall = System.nanoTime() - t0;
+            System.err.printf("lockstep: recorded %,d instructions to %s (%s)%n", m.instret(), output,
+                    RunCommand.describe(end, m));
+            if (options.stats) {
+                System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS%n", m.instret(), wall / 1e9,
+                        m.instret() / (wall / 1e3));
+            }
+            return RunCommand.exitStatus(end, m);
+        }
+    }
+}
