@@ -42,6 +42,7 @@ final class QueueReader implements AutoCloseable {
     private int nextTailer;
     private boolean broken;
     private boolean closed;
+    private volatile Thread worker;
 
     private QueueReader(String trace, long callTimeoutMs) {
         this.trace = trace;
@@ -49,6 +50,7 @@ final class QueueReader implements AutoCloseable {
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "lockstep-trace-reader");
             t.setDaemon(true);
+            worker = t;
             return t;
         });
     }
@@ -156,6 +158,9 @@ final class QueueReader implements AutoCloseable {
         thread.shutdownNow();
         try {
             thread.awaitTermination(callTimeoutMs, TimeUnit.MILLISECONDS);
+            // The executor counts as terminated a moment before its thread has exited; wait for that too.
+            Thread t = worker;
+            if (t != null) t.join(callTimeoutMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -54,17 +54,8 @@ enum Compressed {
     final Shape shape;
 
     Compressed(String pattern, Op target, Shape shape) {
-        String bits = pattern.replace(" ", "");
-        if (bits.length() != 16) throw new IllegalStateException(name() + ": pattern is not 16 bits");
-        int m = 0, v = 0;
-        for (char c : bits.toCharArray()) {
-            m <<= 1;
-            v <<= 1;
-            if (c != '-') {
-                m |= 1;
-                v |= c - '0';
-            }
-        }
+        Pattern p = Pattern.parse(name(), pattern, 16);
+        int m = p.mask(), v = p.match();
         this.mask = m;
         this.match = v;
         this.target = target;

@@ -192,19 +192,8 @@ public enum Op {
     Op(String mnemonic, String pattern, Format format, Flag... flags) {
         this.mnemonic = mnemonic;
         this.format = format;
-        int m = 0, v = 0;
-        if (pattern != null) {
-            String bits = pattern.replace(" ", "");
-            if (bits.length() != 32) throw new IllegalStateException(name() + ": pattern is not 32 bits");
-            for (char c : bits.toCharArray()) {
-                m <<= 1;
-                v <<= 1;
-                if (c != '-') {
-                    m |= 1;
-                    v |= c - '0';
-                }
-            }
-        }
+        Pattern p = pattern == null ? new Pattern(0, 0) : Pattern.parse(name(), pattern, 32);
+        int m = p.mask(), v = p.match();
         this.mask = m;
         this.match = v;
         int f = 0;

@@ -64,7 +64,7 @@ class VirtDeviceTreeTest {
         String dts = dts(machine().deviceTree());
         assertThat(dts).contains("compatible = \"riscv-virtio\";", "model = \"riscv-virtio,qemu\";",
                 "stdout-path = \"/soc/serial@10000000\";", "timebase-frequency = <0x989680>;",
-                "mmu-type = \"riscv,sv48\";", "riscv,isa = \"rv64imac_zicsr_zifencei_zihintpause_sstc\";",
+                "mmu-type = \"riscv,sv48\";", "riscv,isa = \"rv64imafdc_zicsr_zifencei_zihintpause_sstc\";",
                 "memory@80000000", "reg = <0x00 0x80000000 0x00 0x8000000>;", "cpu-map",
                 "compatible = \"sifive,clint0\\0riscv,clint0\";", "compatible = \"sifive,plic-1.0.0\\0riscv,plic0\";",
                 "riscv,ndev = <0x60>;", "compatible = \"ns16550a\";", "interrupts = <0x0a>;",
