@@ -56,7 +56,7 @@ final class Block {
 
     static List<LogEntry> decode(byte[] block, String where, long expectedNumber) {
         Header h = header(block, where, expectedNumber);
-        ByteSource in = ByteSource.of(block, HEADER_BYTES, block.length - HEADER_BYTES, where + "'s entry data");
+        ByteSource in = ByteSource.of(block, HEADER_BYTES, block.length - HEADER_BYTES, where);
         EntryDecoder decoder = new EntryDecoder(h.firstInstret());
         // Each entry takes at least two bytes, so a count beyond that is corruption, not a size to allocate.
         if (h.entryCount() > (block.length - HEADER_BYTES) / 2) {

@@ -27,7 +27,10 @@ abstract class ByteSource {
         return new StreamSource(in, where);
     }
 
-    /** Bytes consumed so far, counted from the start of this source. */
+    /**
+     * Where the next byte is: for an array, its index in the array (which is the whole file or block, so
+     * errors name real offsets); for a stream, the bytes consumed so far.
+     */
     abstract long offset();
 
     /** Bytes left, or {@link Long#MAX_VALUE} when the source cannot know (a stream). */
@@ -134,21 +137,19 @@ abstract class ByteSource {
 
     private static final class ArraySource extends ByteSource {
         private final byte[] b;
-        private final int start;
         private final int end;
         private int pos;
 
         ArraySource(byte[] b, int off, int len, String where) {
             super(where);
             this.b = b;
-            this.start = off;
             this.pos = off;
             this.end = off + len;
         }
 
         @Override
         long offset() {
-            return pos - start;
+            return pos;
         }
 
         @Override
