@@ -25,8 +25,16 @@ final class Console implements AutoCloseable, OutputSink {
     private Attributes saved;
     private Runnable onQuit = () -> { };
     private boolean dirty;
+    private boolean lastSource = true;
 
     Console(HostInputQueue queue) { this.queue = queue; }
+
+    /**
+     * Other backends (disk, network) feed the same queue: stdin reaching EOF then does not mean that no
+     * more input can come, so the queue stays open and a guest waiting in WFI for a frame or a disk
+     * completion keeps waiting instead of being stopped as idle forever.
+     */
+    void notLastSource() { this.lastSource = false; }
 
     void onQuit(Runnable r) { this.onQuit = r; }
 
@@ -84,7 +92,7 @@ final class Console implements AutoCloseable, OutputSink {
         } catch (IOException e) {
             // stdin went away: no more input
         }
-        queue.close();
+        if (lastSource) queue.close();
     }
 
     @Override

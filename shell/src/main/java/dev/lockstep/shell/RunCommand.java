@@ -39,6 +39,7 @@ final class RunCommand implements Callable<Integer> {
             Machine m = new Machine(options.config(), options.rtcPort(), console);
             try (HostDevices devices = new HostDevices(m, options, queue)) {
                 m.setOutput(devices.route(console));
+                if (devices.feedsInput()) console.notLastSource();
                 boot(m, guest, options);
                 return runLive(m, queue, console, options, new LiveRunner.Hooks() {
                     @Override
