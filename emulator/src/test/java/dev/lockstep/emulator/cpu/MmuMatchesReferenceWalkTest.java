@@ -30,7 +30,7 @@ class MmuMatchesReferenceWalkTest {
     private static final long V = 1, R = 2, W = 4, X = 8, U = 16, G = 32, A = 64, D = 128;
     private static final long PPN_MASK = (1L << 44) - 1;
 
-    enum Kind { INVALID, POINTER, LEAF, RESERVED_BITS }
+    enum Kind { INVALID, POINTER, LEAF, PERMISSIVE_LEAF, RESERVED_BITS }
 
     /** How to fill one PTE on the walk's path, if the walk gets there and the slot is still empty. */
     record PteSpec(Kind kind, int flags, int table, long ppnNoise, boolean aligned, boolean outOfRam, int reservedBits) {}
@@ -45,11 +45,11 @@ class MmuMatchesReferenceWalkTest {
 
     @Provide
     Arbitrary<Access> accesses() {
-        Arbitrary<Integer> mode = Arbitraries.of(8, 9, 8, 9, 8, 9, 8, 9, 0);
+        Arbitrary<Integer> mode = Arbitraries.of(8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 0);
         Arbitrary<Long> raw = Arbitraries.longs();
         Arbitrary<Boolean> canonical = Arbitraries.integers().between(0, 9).map(i -> i < 8);
         Arbitrary<Integer> access = Arbitraries.of(Priv.FETCH, Priv.LOAD, Priv.STORE);
-        Arbitrary<Integer> priv = Arbitraries.of(Priv.U, Priv.S, Priv.U, Priv.S, Priv.M);
+        Arbitrary<Integer> priv = Arbitraries.of(Priv.U, Priv.S, Priv.U, Priv.S, Priv.U, Priv.S, Priv.M);
         Arbitrary<Integer> mpp = Arbitraries.of(Priv.U, Priv.S, Priv.M);
         Arbitrary<Boolean> bit = Arbitraries.of(true, false);
         return Combinators.combine(mode, raw, canonical, access, priv, bit, mpp, Combinators.combine(bit, bit).as((a, b) -> a ? (b ? 3 : 1) : (b ? 2 : 0)))
@@ -66,7 +66,7 @@ class MmuMatchesReferenceWalkTest {
     @Provide
     Arbitrary<List<PteSpec>> paths() {
         Arbitrary<Kind> kind = Arbitraries.of(Kind.INVALID, Kind.POINTER, Kind.POINTER, Kind.POINTER, Kind.LEAF,
-                Kind.LEAF, Kind.LEAF, Kind.LEAF, Kind.RESERVED_BITS);
+                Kind.LEAF, Kind.LEAF, Kind.PERMISSIVE_LEAF, Kind.PERMISSIVE_LEAF, Kind.RESERVED_BITS);
         Arbitrary<PteSpec> spec = Combinators.combine(kind, Arbitraries.integers().between(0, 255),
                 Arbitraries.integers().between(0, POOL - 1), Arbitraries.longs(), Arbitraries.of(true, true, false),
                 Arbitraries.integers().between(0, 7).map(i -> i == 0), Arbitraries.integers().between(1, 1023))
@@ -74,7 +74,7 @@ class MmuMatchesReferenceWalkTest {
         return spec.list().ofSize(4);
     }
 
-    @Property(tries = 5000)
+    @Property(tries = 10000)
     void mmuTranslatesAndFaultsAsTheReferenceWalk(@ForAll("accesses") Access a, @ForAll("paths") List<PteSpec> path) {
         Bus bus = new Bus(RAM_BASE, RAM_SIZE, 0x1000, 0x1000);
         Hart hart = new Hart(0, bus, new GuestClock(10));
@@ -117,7 +117,7 @@ class MmuMatchesReferenceWalkTest {
             if (memory.containsKey(addr)) {
                 pte = memory.get(addr); // a table met again on the path keeps what it has
             } else {
-                pte = compose(s, level);
+                pte = compose(s, level, a.priv() == Priv.U || a.priv() == Priv.M && a.mprv() && a.mpp() == Priv.U);
                 memory.put(addr, pte);
                 bus.write(addr, 8, pte);
             }
@@ -128,7 +128,8 @@ class MmuMatchesReferenceWalkTest {
         }
     }
 
-    private static long compose(PteSpec s, int level) {
+    /** The PTE for {@code s} at {@code level}; a permissive leaf allows every access of the user or not. */
+    private static long compose(PteSpec s, int level, boolean user) {
         long flags = s.flags() & 0xff;
         long ppn;
         if (s.outOfRam()) {
@@ -145,6 +146,7 @@ class MmuMatchesReferenceWalkTest {
             // mostly clean pointers; now and then one with A, D or U set, which is reserved
             case POINTER -> pte | V | (s.aligned() ? flags & G : flags & (A | D | U | G));
             case LEAF -> pte | V | (flags & ~V) | ((flags & (R | W | X)) == 0 ? R : 0);
+            case PERMISSIVE_LEAF -> pte | V | R | W | X | (user ? U : 0) | (flags & (G | A | D));
             case RESERVED_BITS -> pte | V | (flags & ~V) | ((long) s.reservedBits() << 54);
         };
     }
