@@ -1,5 +1,5 @@
 /* Reset entry, linked at 0x80000000: parks extra harts, sets gp and sp, clears .bss,
- * installs the trap vector, runs main and powers off with its return value. */
+ * enables the FPU in FP builds, installs the trap vector, runs main and powers off with its return value. */
 	.section .text.init, "ax", @progbits
 	.globl _start
 _start:
@@ -16,7 +16,12 @@ _start:
 	sd	zero, 0(t0)
 	addi	t0, t0, 8
 	j	1b
-2:	la	t0, trap_entry
+2:
+#ifdef __riscv_flen
+	li	t0, 1 << 13		/* mstatus.FS = Initial: FP guests may use the FPU */
+	csrs	mstatus, t0
+#endif
+	la	t0, trap_entry
 	csrw	mtvec, t0
 	li	a0, 0
 	li	a1, 0

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Differential tests against qemu-system-riscv64 (the machine lockstep claims to be compatible with).
- * bench is left out because it runs ~1.4e9 instructions, racy because its output depends on guest time.
+ * bench is left out because it runs ~1.4e9 instructions, racy because its output depends on guest time,
+ * kvserver because it needs a disk and a network (KvServerTest compares it with QEMU).
  *
  * <p>Why a mask at all: QEMU's minstret, mcycle and mtime are not exact even with -icount, so the values
  * guests print from them differ between the machines. Guests print every such value, and nothing else, as
@@ -31,7 +31,7 @@ class QemuDifferentialTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"hello", "selftest", "bench-small"})
+    @ValueSource(strings = {"hello", "selftest", "bench-small", "vmtest", "fptest"})
     void consoleAndExitStatusMatchQemu(String guest) {
         Qemu.Result qemu = Qemu.run(TestGuests.prebuilt(guest));
         TestGuests.Outcome lockstep = TestGuests.run(guest, MachineConfig.DEFAULT, TestGuests.FIXED_RTC, LIMIT);
@@ -43,11 +43,12 @@ class QemuDifferentialTest {
         assertThat(lockstep.exitCode()).as("%s exit status", guest).isEqualTo(qemu.exitCode());
     }
 
-    @Test
-    void selftestPassesOnQemu() {
-        Qemu.Result qemu = Qemu.run(TestGuests.prebuilt("selftest"));
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"selftest", "vmtest", "fptest"})
+    void selfCheckingGuestPassesOnQemu(String guest) {
+        Qemu.Result qemu = Qemu.run(TestGuests.prebuilt(guest));
 
-        assertThat(qemu.exitCode()).isZero();
+        assertThat(qemu.exitCode()).as("%s failures on QEMU", guest).isZero();
         assertThat(qemu.console()).contains(" 0 failed\r\n").doesNotContain("FAIL ");
     }
 }

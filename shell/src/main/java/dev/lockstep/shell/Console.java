@@ -25,12 +25,20 @@ final class Console implements AutoCloseable, OutputSink {
     private Attributes saved;
     private Runnable onQuit = () -> { };
     private boolean dirty;
+    private boolean lastSource = true;
 
     /** Guest output goes to {@code stdout} (System.out for the CLI; a capture in tests), buffered. */
     Console(HostInputQueue queue, OutputStream stdout) {
         this.queue = queue;
         this.out = new BufferedOutputStream(stdout, 1 << 16);
     }
+
+    /**
+     * Other backends (disk, network) feed the same queue: stdin reaching EOF then does not mean that no
+     * more input can come, so the queue stays open and a guest waiting in WFI for a frame or a disk
+     * completion keeps waiting instead of being stopped as idle forever.
+     */
+    void notLastSource() { this.lastSource = false; }
 
     void onQuit(Runnable r) { this.onQuit = r; }
 
@@ -88,7 +96,7 @@ final class Console implements AutoCloseable, OutputSink {
         } catch (IOException e) {
             // stdin went away: no more input
         }
-        queue.close();
+        if (lastSource) queue.close();
     }
 
     @Override

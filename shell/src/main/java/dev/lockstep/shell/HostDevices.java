@@ -51,6 +51,9 @@ final class HostDevices implements AutoCloseable {
         }
     }
 
+    /** Whether a backend queues input of its own (disk completions, received frames). */
+    boolean feedsInput() { return !open.isEmpty(); }
+
     /** The console sink, with transmitted frames sent to the network. */
     OutputSink route(OutputSink console) {
         if (network == null) return console;

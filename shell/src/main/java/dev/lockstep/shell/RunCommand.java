@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
                 "On a terminal, input is raw and Ctrl-A X quits. The exit status is the guest's",
                 "(sifive_test or tohost), 3 when --max-instructions stopped it, 4 when it waits",
                 "for input that cannot come."},
-        footer = {"", "GUEST is an ELF file, or a bundled guest: " + "hello, selftest, racy, bench, bench-small.",
+        footer = {"", "GUEST is an ELF file, or a bundled guest: hello, selftest, racy, bench, bench-small,",
+                "vmtest, fptest, kvserver (which needs --drive and --netdev: see guests/README.md).",
                 "Firmware boots as under QEMU: lockstep run --bios u-boot.bin --drive file=disk.img"})
 final class RunCommand implements Callable<Integer> {
     @Mixin
@@ -39,6 +40,7 @@ final class RunCommand implements Callable<Integer> {
             Machine m = new Machine(options.config(), options.rtcPort(), console);
             try (HostDevices devices = new HostDevices(m, options, queue)) {
                 m.setOutput(devices.route(console));
+                if (devices.feedsInput()) console.notLastSource();
                 boot(m, guest, options);
                 return runLive(m, queue, console, options, new LiveRunner.Hooks() {
                     @Override

@@ -1,0 +1,249 @@
+// A client of the kvserver guest that speaks raw Ethernet frames over a dgram wire (docs/network.md).
+package dev.lockstep.emulator.kv;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The host end of a kvserver conversation (guests/kvserver.c). The machine's network backend carries
+ * whole Ethernet frames, one per UDP datagram, so this client is its own tiny host: it owns a MAC and an
+ * IP address on the guest's link, resolves the server's MAC with ARP, and wraps each request line in
+ * IPv4/UDP itself, checksums included. Works against lockstep's {@code --netdev dgram} and QEMU's
+ * {@code -netdev dgram} alike.
+ *
+ * <p>Each request carries a fresh id; replies with another id (late duplicates, say after a failover
+ * re-sent output) are skipped. A request that gets no reply is sent again, with the same id, every
+ * {@link #retryEvery} until {@link #giveUpAfter}: fine for PUT and GET; a DEL whose first reply was lost
+ * answers NOTFOUND the second time. Not thread-safe: one conversation at a time.
+ */
+public final class KvClient implements AutoCloseable {
+    public static final int SERVER_IP = 0x0a00020f; // 10.0.2.15
+    public static final int SERVER_PORT = 9000;
+    public static final int CLIENT_IP = 0x0a000202; // 10.0.2.2
+    public static final int CLIENT_PORT = 40000;
+    public static final byte[] CLIENT_MAC = {0x52, 0x54, 0x00, 0x00, 0x00, 0x02};
+
+    private final DatagramSocket socket;
+    private InetSocketAddress wire;
+    private byte[] serverMac;
+    private long nextId = 1;
+    private int ipId;
+    private Duration retryEvery = Duration.ofSeconds(1);
+    private Duration giveUpAfter = Duration.ofSeconds(60);
+
+    /** Opens the client's end of the wire on a free loopback port. */
+    public KvClient() {
+        try {
+            socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Where the machine's backend must send frames (its {@code remote}). */
+    public InetSocketAddress localAddress() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+
+    /** Where the machine's backend receives frames (its {@code local}). */
+    public KvClient connect(InetSocketAddress machineEnd) {
+        this.wire = machineEnd;
+        return this;
+    }
+
+    public KvClient retryEvery(Duration d) {
+        this.retryEvery = d;
+        return this;
+    }
+
+    public KvClient giveUpAfter(Duration d) {
+        this.giveUpAfter = d;
+        return this;
+    }
+
+    /** The server's MAC, asking by ARP until it answers (it answers once its drivers are up). */
+    public byte[] resolve() {
+        if (serverMac != null) return serverMac;
+        byte[] request = Frames.arpRequest(CLIENT_MAC, CLIENT_IP, SERVER_IP);
+        long deadline = System.nanoTime() + giveUpAfter.toNanos();
+        while (System.nanoTime() < deadline) {
+            send(request);
+            long until = System.nanoTime() + retryEvery.toNanos();
+            byte[] f;
+            while ((f = receive(until)) != null) {
+                byte[] mac = Frames.arpReplyFrom(f, SERVER_IP);
+                if (mac != null) {
+                    serverMac = mac;
+                    return mac;
+                }
+            }
+        }
+        throw new NoReply("no ARP reply from " + Frames.ip(SERVER_IP) + " within " + giveUpAfter);
+    }
+
+    /** Sends {@code "<id> " + command} and returns the reply after its id, e.g. "OK" or "VALUE v". */
+    public String request(String command) {
+        byte[] mac = resolve();
+        String id = Long.toString(nextId++);
+        byte[] payload = (id + " " + command + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] frame = Frames.udp(CLIENT_MAC, mac, CLIENT_IP, SERVER_IP, CLIENT_PORT, SERVER_PORT, payload, ipId++);
+        long deadline = System.nanoTime() + giveUpAfter.toNanos();
+        while (System.nanoTime() < deadline) {
+            send(frame);
+            long until = Math.min(deadline, System.nanoTime() + retryEvery.toNanos());
+            byte[] f;
+            while ((f = receive(until)) != null) {
+                byte[] data = Frames.udpPayload(f, SERVER_IP, SERVER_PORT, CLIENT_IP, CLIENT_PORT);
+                if (data == null) continue;
+                String line = new String(data, StandardCharsets.UTF_8);
+                if (line.endsWith("\n")) line = line.substring(0, line.length() - 1);
+                int sp = line.indexOf(' ');
+                if (sp > 0 && line.substring(0, sp).equals(id)) return line.substring(sp + 1);
+            }
+        }
+        throw new NoReply("no reply to '" + command + "' within " + giveUpAfter);
+    }
+
+    public void put(String key, String value) { expect("PUT " + key + " " + value, "OK"); }
+
+    public Optional<String> get(String key) {
+        String r = request("GET " + key);
+        if (r.equals("NOTFOUND")) return Optional.empty();
+        if (r.startsWith("VALUE ")) return Optional.of(r.substring(6));
+        throw new IllegalStateException("GET " + key + " answered '" + r + "'");
+    }
+
+    /** True if the key was there. */
+    public boolean delete(String key) {
+        String r = request("DEL " + key);
+        if (r.equals("OK")) return true;
+        if (r.equals("NOTFOUND")) return false;
+        throw new IllegalStateException("DEL " + key + " answered '" + r + "'");
+    }
+
+    public void ping() { expect("PING", "PONG"); }
+
+    /** Asks the server to power off; it answers first. */
+    public void shutdown() { expect("SHUTDOWN", "OK"); }
+
+    private void expect(String command, String want) {
+        String r = request(command);
+        if (!r.equals(want)) throw new IllegalStateException(command + " answered '" + r + "', not '" + want + "'");
+    }
+
+    private void send(byte[] frame) {
+        if (wire == null) throw new IllegalStateException("connect() the client to the machine's end of the wire first");
+        try {
+            socket.send(new DatagramPacket(frame, frame.length, wire));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The next frame that arrives before {@code deadline} (System.nanoTime), or null. */
+    private byte[] receive(long deadline) {
+        byte[] buf = new byte[65536];
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) return null;
+            try {
+                socket.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                socket.receive(p);
+                return Arrays.copyOf(p.getData(), p.getLength());
+            } catch (SocketTimeoutException e) {
+                return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() { socket.close(); }
+
+    /** The server did not answer in time. */
+    public static final class NoReply extends RuntimeException {
+        NoReply(String message) { super(message); }
+    }
+
+    /** Ethernet II, ARP and IPv4/UDP frames, built and checked byte by byte (RFC 826, 791, 768). */
+    public static final class Frames {
+        private Frames() {}
+
+        static final int ETHERTYPE_IP = 0x0800, ETHERTYPE_ARP = 0x0806;
+        private static final byte[] BROADCAST = {-1, -1, -1, -1, -1, -1};
+
+        public static byte[] arpRequest(byte[] mac, int ip, int target) {
+            ByteBuffer b = ByteBuffer.allocate(60); // padded to the Ethernet minimum
+            b.put(BROADCAST).put(mac).putShort((short) ETHERTYPE_ARP);
+            b.putShort((short) 1).putShort((short) ETHERTYPE_IP).put((byte) 6).put((byte) 4).putShort((short) 1);
+            b.put(mac).putInt(ip).put(new byte[6]).putInt(target);
+            return b.array();
+        }
+
+        /** The sender's MAC if {@code f} is an ARP reply from {@code ip}, else null. */
+        public static byte[] arpReplyFrom(byte[] f, int ip) {
+            if (f.length < 42) return null;
+            ByteBuffer b = ByteBuffer.wrap(f);
+            if ((b.getShort(12) & 0xffff) != ETHERTYPE_ARP || b.getShort(20) != 2 || b.getInt(28) != ip) return null;
+            return Arrays.copyOfRange(f, 22, 28);
+        }
+
+        public static byte[] udp(byte[] srcMac, byte[] dstMac, int srcIp, int dstIp, int srcPort, int dstPort,
+                byte[] payload, int id) {
+            int udpLen = 8 + payload.length, ipLen = 20 + udpLen;
+            ByteBuffer b = ByteBuffer.allocate(Math.max(60, 14 + ipLen));
+            b.put(dstMac).put(srcMac).putShort((short) ETHERTYPE_IP);
+            b.put((byte) 0x45).put((byte) 0).putShort((short) ipLen).putShort((short) id).putShort((short) 0x4000)
+                    .put((byte) 64).put((byte) 17).putShort((short) 0).putInt(srcIp).putInt(dstIp);
+            b.putShort(24, (short) checksum(0, b.array(), 14, 20));
+            b.putShort((short) srcPort).putShort((short) dstPort).putShort((short) udpLen).putShort((short) 0).put(payload);
+            int c = checksum(pseudoHeader(srcIp, dstIp, udpLen), b.array(), 34, udpLen);
+            b.putShort(40, (short) (c == 0 ? 0xffff : c));
+            return b.array();
+        }
+
+        /**
+         * The payload of {@code f} if it is a well-formed IPv4/UDP frame from srcIp:srcPort to
+         * dstIp:dstPort whose checksums hold, else null.
+         */
+        public static byte[] udpPayload(byte[] f, int srcIp, int srcPort, int dstIp, int dstPort) {
+            if (f.length < 42) return null;
+            ByteBuffer b = ByteBuffer.wrap(f);
+            if ((b.getShort(12) & 0xffff) != ETHERTYPE_IP || (f[14] & 0xf0) != 0x40) return null;
+            int ihl = (f[14] & 15) * 4, total = b.getShort(16) & 0xffff;
+            if (ihl < 20 || 14 + total > f.length || total < ihl + 8) return null;
+            if (checksum(0, f, 14, ihl) != 0 || f[23] != 17) return null;
+            if (b.getInt(26) != srcIp || b.getInt(30) != dstIp) return null;
+            int u = 14 + ihl, udpLen = b.getShort(u + 4) & 0xffff;
+            if ((b.getShort(u) & 0xffff) != srcPort || (b.getShort(u + 2) & 0xffff) != dstPort) return null;
+            if (udpLen < 8 || udpLen > total - ihl) return null;
+            if (b.getShort(u + 6) != 0 && checksum(pseudoHeader(srcIp, dstIp, udpLen), f, u, udpLen) != 0) return null;
+            return Arrays.copyOfRange(f, u + 8, u + udpLen);
+        }
+
+        private static int pseudoHeader(int src, int dst, int udpLen) {
+            return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + 17 + udpLen;
+        }
+
+        /** The Internet checksum of f[off, off+len) on top of {@code sum}: 0 when a stored checksum holds. */
+        static int checksum(int sum, byte[] f, int off, int len) {
+            long s = sum & 0xffffffffL;
+            for (int i = 0; i + 1 < len; i += 2) s += ((f[off + i] & 0xff) << 8) | (f[off + i + 1] & 0xff);
+            if ((len & 1) != 0) s += (f[off + len - 1] & 0xff) << 8;
+            while ((s >>> 16) != 0) s = (s & 0xffff) + (s >>> 16);
+            return (int) (~s & 0xffff);
+        }
+
+        public static String ip(int a) { return (a >>> 24) + "." + ((a >>> 16) & 255) + "." + ((a >>> 8) & 255) + "." + (a & 255); }
+    }
+}
