@@ -96,6 +96,14 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
     }
 
     /**
+     * Logs the console bytes not yet covered by an OUTPUT entry, so that an entry stamped with the current
+     * instruction number may follow (the FT primary's heartbeats, a state transfer).
+     */
+    public void flushOutput() {
+        flushConsole();
+    }
+
+    /**
      * Console output is coalesced: one OUTPUT entry for the bytes produced since the previous one, stamped
      * with the boundary after the last byte, where a replay has produced exactly the same bytes.
      */
