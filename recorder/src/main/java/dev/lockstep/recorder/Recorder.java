@@ -29,8 +29,18 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         public static final Options DEFAULT = new Options(100_000_000L, 2_000_000_000L, 200);
     }
 
+    /** Where entries go: a trace, or (for the FT primary) a trace and the logging channel. */
+    public interface EntryLog {
+        void append(LogEntry e);
+
+        /** Makes the entries appended so far durable (or sent). */
+        void flush();
+    }
+
     private final Machine machine;
-    private final TraceWriter writer;
+    private final EntryLog writer;
+    private final dev.lockstep.traceformat.CheckpointStore checkpoints;
+    private TraceWriter owned;
     private final Options options;
     private final OutputSink downstream;
     private final InputPort host;
@@ -42,8 +52,21 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
     private boolean ended;
 
     public Recorder(Machine machine, TraceWriter writer, Options options) {
+        this(machine, new EntryLog() {
+            @Override
+            public void append(LogEntry e) { writer.append(e); }
+
+            @Override
+            public void flush() { writer.flush(); }
+        }, writer.checkpoints(), options);
+        this.owned = writer;
+    }
+
+    /** Records to {@code log}; with no {@code checkpoints} store, CHECKPOINT entries are not written. */
+    public Recorder(Machine machine, EntryLog log, dev.lockstep.traceformat.CheckpointStore checkpoints, Options options) {
         this.machine = machine;
-        this.writer = writer;
+        this.writer = log;
+        this.checkpoints = checkpoints;
         this.options = options;
         this.downstream = machine.output();
         this.host = machine.input();
@@ -70,6 +93,14 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         flushConsole();
         writer.append(new LogEntry.Output(instret + 1, dev.lockstep.traceformat.OutputKind.valueOf(kind.name()),
                 StateHash.hashBytes(data, off, len, 0), len, null));
+    }
+
+    /**
+     * Logs the console bytes not yet covered by an OUTPUT entry, so that an entry stamped with the current
+     * instruction number may follow (the FT primary's heartbeats, a state transfer).
+     */
+    public void flushOutput() {
+        flushConsole();
     }
 
     /**
@@ -120,11 +151,12 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
 
     /** Writes a CHECKPOINT: a full one first, then deltas of the pages changed since the previous one. */
     public void checkpoint() {
+        if (checkpoints == null) return;
         flushConsole();
         Machine.Snapshot s = machine.snapshot();
         boolean full = lastCheckpoint == null;
         int[] changed = changedPages(lastCheckpoint, s);
-        long id = writer.checkpoints().writeCheckpoint(s.instret(), s.core(), Bus.PAGE_SIZE,
+        long id = checkpoints.writeCheckpoint(s.instret(), s.core(), Bus.PAGE_SIZE,
                 machine.config().ramSize(), s::page, changed, full);
         writer.append(new LogEntry.Checkpoint(s.instret(), id));
         lastCheckpoint = s;
@@ -157,6 +189,6 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
 
     @Override
     public void close() {
-        writer.close();
+        if (owned != null) owned.close();
     }
 }

@@ -33,6 +33,16 @@ public record TraceHeader(String lockstepVersion, Map<String, String> machineCon
         }
     }
 
+    /** The header's bytes as a trace stores them (docs/trace-format.md), e.g. to send it to an FT backup. */
+    public byte[] encode() {
+        return HeaderFile.encode(this);
+    }
+
+    /** Reads a header from {@link #encode()}'s bytes; {@code where} names their source in errors. */
+    public static TraceHeader decode(byte[] bytes, String where) {
+        return HeaderFile.decode(bytes, where);
+    }
+
     public Optional<GuestImage> image(String name) {
         return images.stream().filter(i -> i.name().equals(name)).findFirst();
     }

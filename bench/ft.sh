@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# FT benchmarks (docs/live-ft.md): kvcons alone vs under FT, logging bandwidth, failover time, --join pause.
+# Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/lockstep" --version >/dev/null   # build first
+CP="$ROOT/shell/target/lockstep.jar:$(ls "$ROOT"/shell/target/lib/*.jar | tr '\n' ':')"
+exec java -cp "$CP" "$ROOT/bench/FtBench.java" "$ROOT/lockstep" "${1:-10}" "${2:-10}"

@@ -1,0 +1,305 @@
+// The FT backup: persists the primary's log to its own trace, acks it, replays it in step, checks output, and goes live.
+package dev.lockstep.liveft;
+
+import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.MachineConfig;
+import dev.lockstep.emulator.io.InputEvent;
+import dev.lockstep.emulator.io.OutputKind;
+import dev.lockstep.emulator.memory.Bus;
+import dev.lockstep.emulator.state.StateHash;
+import dev.lockstep.replayer.Sessions;
+import dev.lockstep.traceformat.EntryDecoder;
+import dev.lockstep.traceformat.GuestImage;
+import dev.lockstep.traceformat.LogEntry;
+import dev.lockstep.traceformat.TraceHeader;
+import dev.lockstep.traceformat.TraceWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * Two threads. The receiver appends each batch from the channel to the backup's trace, flushes it (a
+ * killed backup keeps what it acknowledged) and acknowledges the batch's last sequence number; a
+ * keep-alive acknowledges every heartbeat interval. The replayer (the caller's thread) takes entries in
+ * order and runs the machine to each one's instruction number, never further: a HEARTBEAT is how far
+ * it may go. Output is suppressed; its hash is checked against the primary's OUTPUT entries, and the
+ * first mismatch is reported at once and ends this backup.
+ *
+ * <p>When the channel goes silent or breaks, the replayer drains what was received, asks the arbiter
+ * for the pair's key, and on winning returns {@link Result.Live}: the machine, exactly at the end of the
+ * log, and the trace, ready to go on recording as the new primary.
+ */
+public final class Backup {
+    /** How a backup's watch ended. */
+    public sealed interface Result {
+        /** The guest ended on the primary and here. */
+        record GuestEnded(LogEntry.End end, long instret) implements Result {}
+
+        /** The primary failed and this backup won the arbiter: go live with this machine and trace. */
+        record Live(Machine machine, TraceWriter trace, TraceHeader header, String consoleAddress, String pairKey) implements Result {}
+
+        /** This backup stops: it diverged, or the primary holds the arbiter. */
+        record Stopped(String why) implements Result {}
+    }
+
+    private static final LogEntry END_OF_STREAM = new LogEntry.Heartbeat(0);
+
+    private final Channel channel;
+    private final Path traceDir;
+    private final Arbiter arbiter;
+    private final FtOptions options;
+    private final String me;
+    private final Consumer<String> log;
+    private final LinkedBlockingQueue<LogEntry> incoming = new LinkedBlockingQueue<>();
+    private final ArrayDeque<LogEntry.Wall> walls = new ArrayDeque<>();
+    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
+    private final ArrayDeque<long[]> produced = new ArrayDeque<>();
+    private Machine machine;
+    private TraceWriter trace;
+    private volatile long persistedSeq, replayedInstret;
+    private volatile String lostWhy;
+    private volatile boolean primaryEnded;
+    private long outputsChecked, hashesChecked;
+
+    public Backup(Channel channel, Path traceDir, Arbiter arbiter, FtOptions options, String me, Consumer<String> log) {
+        this.channel = channel;
+        this.traceDir = traceDir;
+        this.arbiter = arbiter;
+        this.options = options;
+        this.me = me;
+        this.log = log;
+    }
+
+    private static final class Diverged extends RuntimeException {
+        Diverged(long instret, String what) {
+            super(String.format("DIVERGENCE at instruction %,d: %s", instret, what));
+        }
+    }
+
+    public Result run() throws IOException, InterruptedException {
+        Channel.Frame f = channel.receive();
+        if (f.kind() != Channel.Kind.HEADER) throw new LockstepException("the primary sent " + f.kind() + " before its header");
+        Wire.Header h = Wire.Header.decode(f.payload());
+        TraceHeader th = TraceHeader.decode(h.traceHeader(), "the header from the primary");
+        machine = new Machine(MachineConfig.fromMap(th.machineConfig()), this::wallClock, this::output);
+        Sessions.spec(th, name -> ((GuestImage.Embedded) th.image(name).orElseThrow()).bytes()).bootInto(machine);
+        Machine.Snapshot snap = null;
+        if (h.snapshot()) {
+            Channel.Frame s = channel.receive();
+            if (s.kind() != Channel.Kind.SNAPSHOT) throw new LockstepException("the primary sent " + s.kind() + " instead of its state");
+            snap = Wire.snapshot(s.payload());
+            machine.restore(snap);
+        }
+        trace = TraceWriter.create(traceDir, th);
+        if (snap != null) {
+            Machine.Snapshot sn = snap;
+            long id = trace.checkpoints().writeCheckpoint(sn.instret(), sn.core(), Bus.PAGE_SIZE, machine.config().ramSize(),
+                    sn::page, new int[0], true);
+            trace.append(new LogEntry.Checkpoint(sn.instret(), id));
+            trace.flush();
+        }
+        persistedSeq = h.firstSeq() - 1;
+        replayedInstret = machine.instret();
+        channel.silenceTimeout(options.timeoutMillis());
+        ack(); // ready
+        log.accept(String.format("backing up primary %s (%s) from instruction %,d; trace %s", h.primaryId(), channel.peer(),
+                machine.instret(), traceDir));
+        Thread receiver = new Thread(() -> receive(h.instret()), "ft-receive");
+        receiver.setDaemon(true);
+        receiver.start();
+        Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
+        keepAlive.setDaemon(true);
+        keepAlive.start();
+
+        try {
+            while (true) {
+                LogEntry e = incoming.take();
+                if (e == END_OF_STREAM) break;
+                if (e instanceof LogEntry.Wall w) {
+                    walls.add(w);
+                    continue;
+                }
+                runTo(e.instret());
+                if (apply(e)) {
+                    receiver.join(options.timeoutMillis() * 2L);
+                    channel.close();
+                    trace.close();
+                    return new Result.GuestEnded((LogEntry.End) e, machine.instret());
+                }
+                replayedInstret = machine.instret();
+            }
+        } catch (Diverged d) {
+            log.accept(d.getMessage() + "; this backup is no standby any more and stops");
+            try {
+                channel.send(Channel.Kind.BYE, d.getMessage().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the primary will notice the silence
+            }
+            channel.close();
+            receiver.join(1000);
+            trace.close();
+            return new Result.Stopped(d.getMessage());
+        }
+        receiver.join();
+        channel.close();
+        log.accept(String.format("primary lost (%s); drained the log to instruction %,d (entry %,d); asking the arbiter for %s",
+                lostWhy, machine.instret(), persistedSeq, h.pairKey()));
+        if (!Arbiter.acquire(arbiter, h.pairKey(), me, log)) {
+            trace.close();
+            String why = "the primary holds " + h.pairKey() + " at the arbiter: it went on alone, so this backup stops";
+            log.accept(why);
+            return new Result.Stopped(why);
+        }
+        if (console.size() > 0) {
+            byte[] b = console.toByteArray();
+            trace.append(new LogEntry.Output(machine.instret(), dev.lockstep.traceformat.OutputKind.CONSOLE,
+                    StateHash.hashBytes(b, 0, b.length, 0), b.length, b));
+        }
+        trace.flush();
+        log.accept(String.format("won the arbiter: going live at instruction %,d", machine.instret()));
+        return new Result.Live(machine, trace, th, h.consoleAddress(), h.pairKey());
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    private void receive(long baseInstret) {
+        EntryDecoder decoder = new EntryDecoder(baseInstret);
+        try {
+            while (true) {
+                Channel.Frame f = channel.receive();
+                switch (f.kind()) {
+                    case ENTRIES -> {
+                        Wire.Batch b = Wire.entries(f.payload(), decoder);
+                        if (b.firstSeq() != persistedSeq + 1) {
+                            throw new IOException("entry " + b.firstSeq() + " arrived where " + (persistedSeq + 1) + " was due");
+                        }
+                        for (LogEntry e : b.entries()) {
+                            if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
+                        }
+                        trace.flush();
+                        persistedSeq = b.lastSeq();
+                        incoming.addAll(b.entries());
+                        ack();
+                    }
+                    case BYE -> {
+                        primaryEnded = true;
+                        lostWhy = "the primary ended its session";
+                        return;
+                    }
+                    default -> { }
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            lostWhy = "silent for " + options.timeoutMillis() + " ms";
+        } catch (Channel.Refused e) {
+            log.accept(e.getMessage());
+            lostWhy = "it sent a frame that failed authentication";
+        } catch (IOException | RuntimeException e) {
+            lostWhy = e.getMessage();
+        } finally {
+            incoming.add(END_OF_STREAM);
+        }
+    }
+
+    private void ack() throws IOException {
+        channel.send(Channel.Kind.ACK, new Wire.Ack(persistedSeq, replayedInstret).encode());
+    }
+
+    private void keepAlive() {
+        try {
+            while (lostWhy == null) {
+                Thread.sleep(options.heartbeatMillis());
+                ack();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the receiver sees the broken channel
+        }
+    }
+
+    // ------------------------------------------------------------------ replaying in step
+
+    private long wallClock(long instret) {
+        LogEntry.Wall w = walls.poll();
+        if (w == null || w.instret() != instret) {
+            throw new Diverged(instret, "the guest read the RTC, but the primary's next RTC read is "
+                    + (w == null ? "nowhere" : String.format("at instruction %,d", w.instret())));
+        }
+        return w.value();
+    }
+
+    private void output(OutputKind kind, long instret, byte[] data, int off, int len) {
+        if (kind == OutputKind.CONSOLE) console.write(data, off, len);
+        else produced.add(new long[] {kind.ordinal(), StateHash.hashBytes(data, off, len, 0), len});
+    }
+
+    private void runTo(long target) {
+        while (machine.instret() < target) {
+            Machine.Status s = machine.run(target);
+            switch (s) {
+                case HALTED -> throw new Diverged(machine.instret(), String.format("the guest stopped (%s) but the primary "
+                        + "went on to instruction %,d", machine.haltReason(), target));
+                case IDLE -> throw new Diverged(machine.instret(), String.format("the guest waits for an interrupt, but "
+                        + "the primary has no input before instruction %,d", target));
+                case STUCK -> throw new Diverged(machine.instret(), "the guest is stuck (every trap traps again)");
+                default -> { }
+            }
+        }
+    }
+
+    /** Delivers or checks one entry; true at END. */
+    private boolean apply(LogEntry e) {
+        long now = machine.instret();
+        if (e instanceof LogEntry.ConsoleIn c) {
+            machine.deliver(new InputEvent.ConsoleInput(c.bytes()));
+        } else if (e instanceof LogEntry.Clock c) {
+            machine.deliver(new InputEvent.Clock(c.newTimeBase()));
+        } else if (e instanceof LogEntry.NetRx n) {
+            machine.deliver(new InputEvent.NetRx(n.frame()));
+        } else if (e instanceof LogEntry.Rng r) {
+            machine.deliver(new InputEvent.Rng(r.bytes()));
+        } else if (e instanceof LogEntry.DiskDone d) {
+            machine.deliver(new InputEvent.DiskDone(d.requestId(), d.status(), d.data().length == 0 ? null : d.data()));
+        } else if (e instanceof LogEntry.StateHash h) {
+            hashesChecked++;
+            long actual = machine.stateHash();
+            if (actual != h.hash()) {
+                throw new Diverged(now, String.format("machine state hash is %016x, the primary's is %016x", actual, h.hash()));
+            }
+        } else if (e instanceof LogEntry.Output o) {
+            checkOutput(now, o);
+        } else if (e instanceof LogEntry.End en) {
+            if (en.reason() == dev.lockstep.traceformat.EndReason.POWEROFF && !machine.halted()) {
+                throw new Diverged(now, "the guest is still running where the primary's powered off");
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private void checkOutput(long now, LogEntry.Output o) {
+        outputsChecked++;
+        if (o.kind() == dev.lockstep.traceformat.OutputKind.CONSOLE) {
+            byte[] got = console.toByteArray();
+            console.reset();
+            if (got.length != o.length() || StateHash.hashBytes(got, 0, got.length, 0) != o.hash()) {
+                throw new Diverged(now, "the guest printed " + got.length + " console bytes where the primary printed "
+                        + o.length() + (o.bytes() != null ? " (\"" + new String(o.bytes(), StandardCharsets.UTF_8).strip() + "\")" : ""));
+            }
+            return;
+        }
+        long[] p = produced.poll();
+        if (p == null || p[0] != OutputKind.valueOf(o.kind().name()).ordinal() || p[1] != o.hash() || p[2] != o.length()) {
+            throw new Diverged(now, "the guest's " + o.kind() + " output differs from the primary's (" + o.length() + " bytes)");
+        }
+    }
+
+    public long outputsChecked() { return outputsChecked; }
+    public long hashesChecked() { return hashesChecked; }
+    public long persistedSeq() { return persistedSeq; }
+}

@@ -1,0 +1,207 @@
+// One authenticated TCP connection between FT peers (primary, backup, arbiter): a handshake, then MAC'd frames.
+package dev.lockstep.liveft;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+
+/**
+ * The handshake is an HMAC challenge-response in both directions: each side sends a fresh 32-byte nonce
+ * and proves it knows the secret by MAC'ing both nonces and its role; a session key is derived from
+ * the nonces. Every frame is then {@code u8 kind, u32 length, payload, 16-byte MAC}, where the MAC
+ * covers the direction and the frame's number in its direction, so a forged, altered, replayed or
+ * reordered frame fails the check and the connection is refused with a {@link Refused}.
+ */
+public final class Channel implements AutoCloseable {
+    /** What a frame carries. */
+    public enum Kind {
+        HEADER, ENTRIES, ACK, PING, SNAPSHOT, BYE, TAS, HOLDER;
+
+        static Kind of(int code) {
+            if (code < 0 || code >= values().length) throw new IllegalArgumentException("frame kind " + code);
+            return values()[code];
+        }
+    }
+
+    public record Frame(Kind kind, byte[] payload) {}
+
+    /** The peer failed authentication, or a frame failed its MAC. The message says which, for the log. */
+    public static final class Refused extends IOException {
+        Refused(String message) { super(message); }
+    }
+
+    private static final byte[] MAGIC = "lockstep-ft-1".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAC_BYTES = 16, MAX_FRAME = 1 << 30;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final String peer;
+    private byte[] sessionKey;
+    private final byte[] sendDir, recvDir;
+    private long sent, received;
+
+    private Channel(Socket socket, boolean client) throws IOException {
+        this.socket = socket;
+        socket.setTcpNoDelay(true);
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+        this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        this.peer = socket.getRemoteSocketAddress().toString().replaceFirst("^[^/]*/", "");
+        this.sendDir = new byte[] {(byte) (client ? 'c' : 's')};
+        this.recvDir = new byte[] {(byte) (client ? 's' : 'c')};
+    }
+
+    /** Connects to {@code address} and authenticates as {@code role} within {@code timeoutMillis}. */
+    public static Channel connect(InetSocketAddress address, Secret secret, String role, int timeoutMillis) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(address, timeoutMillis);
+            s.setSoTimeout(timeoutMillis);
+            Channel c = new Channel(s, true);
+            c.clientHandshake(secret, role);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Authenticates a peer that connected to us; closes the socket if it fails. */
+    public static Channel accept(Socket s, Secret secret, int timeoutMillis) throws IOException {
+        try {
+            s.setSoTimeout(timeoutMillis);
+            Channel c = new Channel(s, false);
+            c.serverHandshake(secret);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    public String peer() { return peer; }
+
+    /** A read that sees nothing for this long fails with {@link SocketTimeoutException}: channel silence. */
+    public void silenceTimeout(int millis) throws IOException { socket.setSoTimeout(millis); }
+
+    private void clientHandshake(Secret secret, String role) throws IOException {
+        byte[] nc = nonce();
+        out.write(MAGIC);
+        writeBytes(role.getBytes(StandardCharsets.UTF_8));
+        out.write(nc);
+        out.flush();
+        byte[] ns = in.readNBytes(32);
+        byte[] proof = in.readNBytes(32);
+        if (ns.length < 32 || proof.length < 32) throw new EOFException("the peer closed the connection during the handshake");
+        if (!Secret.same(proof, secret.mac(b("server"), nc, ns))) {
+            throw new Refused("refused " + peer + ": it failed the challenge (wrong secret, or not a lockstep peer)");
+        }
+        out.write(secret.mac(b("client"), b(role), nc, ns));
+        out.flush();
+        int ok = in.read();
+        if (ok != 1) throw new Refused("refused by " + peer + ": it did not accept our proof (wrong secret?)");
+        sessionKey = secret.mac(b("session"), nc, ns);
+    }
+
+    private void serverHandshake(Secret secret) throws IOException {
+        byte[] magic = in.readNBytes(MAGIC.length);
+        if (!java.util.Arrays.equals(magic, MAGIC)) throw new Refused("refused " + peer + ": not a lockstep FT peer");
+        byte[] role = readBytes(64);
+        byte[] nc = in.readNBytes(32);
+        byte[] ns = nonce();
+        out.write(ns);
+        out.write(secret.mac(b("server"), nc, ns));
+        out.flush();
+        byte[] proof = in.readNBytes(32);
+        if (proof.length < 32 || !Secret.same(proof, secret.mac(b("client"), role, nc, ns))) {
+            out.write(0);
+            out.flush();
+            throw new Refused("refused " + peer + " (" + new String(role, StandardCharsets.UTF_8)
+                    + "): it failed the challenge (wrong secret)");
+        }
+        out.write(1);
+        out.flush();
+        sessionKey = secret.mac(b("session"), nc, ns);
+        peerRole = new String(role, StandardCharsets.UTF_8);
+    }
+
+    private String peerRole;
+
+    /** The role the peer announced ("primary", "backup", "join", "client"), on the accepting side. */
+    public String peerRole() { return peerRole; }
+
+    /** Sends one frame. Thread-safe: frames from several threads are not interleaved. */
+    public synchronized void send(Kind kind, byte[] payload) throws IOException {
+        out.writeByte(kind.ordinal());
+        out.writeInt(payload.length);
+        out.write(payload);
+        out.write(frameMac(sendDir, sent++, kind, payload));
+        out.flush();
+    }
+
+    /** Reads the next frame; {@link SocketTimeoutException} after the silence timeout, {@link Refused} on a bad MAC. */
+    public Frame receive() throws IOException {
+        int k = in.read();
+        if (k < 0) throw new EOFException("the peer " + peer + " closed the channel");
+        int len = in.readInt();
+        if (len < 0 || len > MAX_FRAME) throw new Refused("refused frame from " + peer + ": bad length " + len);
+        byte[] payload = new byte[len];
+        in.readFully(payload);
+        byte[] mac = new byte[MAC_BYTES];
+        in.readFully(mac);
+        Kind kind;
+        try {
+            kind = Kind.of(k);
+        } catch (IllegalArgumentException e) {
+            throw new Refused("refused frame from " + peer + ": unknown kind " + k);
+        }
+        if (!Secret.same(mac, frameMac(recvDir, received, kind, payload))) {
+            throw new Refused("refused frame " + received + " from " + peer + ": its MAC does not match (forged, altered or replayed)");
+        }
+        received++;
+        return new Frame(kind, payload);
+    }
+
+    private byte[] frameMac(byte[] dir, long number, Kind kind, byte[] payload) {
+        byte[] full = Secret.hmac(sessionKey, dir, ByteBuffer.allocate(9).putLong(number).put((byte) kind.ordinal()).array(), payload);
+        return java.util.Arrays.copyOf(full, MAC_BYTES);
+    }
+
+    private void writeBytes(byte[] b) throws IOException {
+        out.writeShort(b.length);
+        out.write(b);
+    }
+
+    private byte[] readBytes(int max) throws IOException {
+        int n = in.readUnsignedShort();
+        if (n > max) throw new Refused("refused " + peer + ": bad handshake");
+        return in.readNBytes(n);
+    }
+
+    private static byte[] nonce() {
+        byte[] n = new byte[32];
+        RANDOM.nextBytes(n);
+        return n;
+    }
+
+    static byte[] b(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+}

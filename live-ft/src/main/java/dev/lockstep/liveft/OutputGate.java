@@ -1,0 +1,76 @@
+// The output rule (DESIGN §7): guest output waits here until the backup has acknowledged the log up to it.
+package dev.lockstep.liveft;
+
+import dev.lockstep.emulator.io.OutputKind;
+import dev.lockstep.emulator.io.OutputSink;
+import java.util.ArrayDeque;
+
+/**
+ * Each output is stamped with the sequence number of the last log entry appended when it was produced:
+ * every entry up to the output's instruction number. It leaves (in order) once the backup has
+ * acknowledged that sequence number. The machine keeps running meanwhile; release happens on whichever
+ * thread brings the acknowledgement. A primary running alone (after winning the arbiter) releases at once.
+ */
+final class OutputGate implements OutputSink {
+    /** Where released output goes: buffered until {@link #flush()}. */
+    interface ServiceSink extends OutputSink {
+        void flush();
+    }
+
+    private record Held(long seq, OutputKind kind, long instret, byte[] data) {}
+
+    private final ServiceSink service;
+    private final java.util.function.LongSupplier lastSeq;
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private long acked;
+    private boolean solo, closed;
+
+    OutputGate(ServiceSink service, java.util.function.LongSupplier lastSeq) {
+        this.service = service;
+        this.lastSeq = lastSeq;
+    }
+
+    @Override
+    public synchronized void output(OutputKind kind, long instret, byte[] data, int off, int len) {
+        if (closed) return;
+        long seq = lastSeq.getAsLong();
+        if (solo || (held.isEmpty() && seq <= acked)) {
+            service.output(kind, instret, data, off, len);
+            return;
+        }
+        held.add(new Held(seq, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len)));
+    }
+
+    /** The backup has persisted every entry up to {@code seq}. */
+    synchronized void acked(long seq) {
+        if (seq > acked) acked = seq;
+        while (!held.isEmpty() && (solo || held.peek().seq <= acked)) {
+            Held h = held.poll();
+            if (!closed) service.output(h.kind, h.instret, h.data, 0, h.data.length);
+        }
+        service.flush();
+    }
+
+    /** Pushes out what was released (between quanta, and before the loop waits). */
+    synchronized void flush() { service.flush(); }
+
+    /** Running alone now, by the arbiter's word: everything held may leave. */
+    synchronized void solo(boolean on) {
+        solo = on;
+        if (on) acked(acked);
+    }
+
+    /** Restarts acknowledgement counting for a new backup whose stream starts after {@code seq}. */
+    synchronized void paired(long seq) {
+        solo = false;
+        acked = Math.max(acked, seq);
+    }
+
+    /** This primary lost the arbiter: nothing it holds may ever leave. */
+    synchronized void discard() {
+        closed = true;
+        held.clear();
+    }
+
+    synchronized int heldCount() { return held.size(); }
+}

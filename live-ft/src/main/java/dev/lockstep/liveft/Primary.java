@@ -1,0 +1,381 @@
+// The FT primary: records like the Recorder, streams the log to its backup, holds output for acks, handles loss and joins.
+package dev.lockstep.liveft;
+
+import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.io.HostInputQueue;
+import dev.lockstep.emulator.io.InputEvent;
+import dev.lockstep.emulator.run.LiveRunner;
+import dev.lockstep.recorder.Recorder;
+import dev.lockstep.traceformat.EntryEncoder;
+import dev.lockstep.traceformat.LogEntry;
+import dev.lockstep.traceformat.TraceHeader;
+import dev.lockstep.traceformat.TraceWriter;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Drives the machine loop as the recorder does, but every entry gets a sequence number and goes to the
+ * backup in batches (one frame per quantum at most, and at once before the loop idles). Output passes
+ * through the {@link OutputGate}. When the backup falls more than {@link FtOptions#maxLagEntries} entries
+ * or {@link FtOptions#maxLagInstructions} instructions behind, the loop waits at the quantum boundary
+ * until it is within half of that: the primary slows to the backup's pace.
+ *
+ * <p>If the backup goes silent, the primary asks the arbiter for the pair's key: it goes on alone if it
+ * wins, and stops for good if it loses (the backup has gone live). A new backup can join at any time
+ * through {@code joinListener}; the state transfer happens at the next quantum boundary.
+ */
+public final class Primary implements LiveRunner.Hooks {
+    /** How a primary's run ended. */
+    public enum Outcome { GUEST_ENDED, DEFEATED, QUIT }
+
+    private final Machine machine;
+    private final TraceHeader header;
+    private final TraceWriter trace;
+    private final OutputGate gate;
+    private final Recorder recorder;
+    private final Arbiter arbiter;
+    private final Secret secret;
+    private final FtOptions options;
+    private final String me;
+    private final String consoleAddress;
+    private final Consumer<String> log;
+    private final HostInputQueue queue;
+    private LiveRunner runner;
+
+    private static final int READY_MILLIS = 60_000;
+    private long lastSeq;
+    private long lastEntryInstret = -1;
+    private final List<LogEntry> batch = new ArrayList<>();
+    private long batchFirstSeq;
+    private long lastSendNanos;
+    private volatile Link link;
+    private volatile Channel pendingJoin;
+    private volatile boolean defeated;
+    private volatile boolean lossHandled = true;
+    private long stallNanos, bytesSent;
+    private int pairs;
+
+    /** The machine must be booted (or restored); {@code trace} (may be null) gets every entry too. */
+    public Primary(Machine machine, TraceHeader header, TraceWriter trace, ConsoleServer service, HostInputQueue queue,
+                   Arbiter arbiter, Secret secret, FtOptions options, String me, Consumer<String> log) {
+        this.machine = machine;
+        this.header = header;
+        this.trace = trace;
+        this.queue = queue;
+        this.arbiter = arbiter;
+        this.secret = secret;
+        this.options = options;
+        this.me = me;
+        this.log = log;
+        this.consoleAddress = "127.0.0.1:" + service.port();
+        this.gate = new OutputGate(service, () -> lastSeq);
+        machine.setOutput(gate);
+        this.recorder = new Recorder(machine, new Recorder.EntryLog() {
+            @Override
+            public void append(LogEntry e) { appendEntry(e); }
+
+            @Override
+            public void flush() {
+                if (trace != null) trace.flush();
+            }
+        }, trace != null ? trace.checkpoints() : null, Recorder.Options.DEFAULT);
+    }
+
+    private void appendEntry(LogEntry e) {
+        lastSeq++;
+        lastEntryInstret = e.instret();
+        if (trace != null) trace.append(e);
+        if (link != null) {
+            if (batch.isEmpty()) batchFirstSeq = lastSeq;
+            batch.add(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ pairing
+
+    /** Pairs with a backup that listens at {@code address} (the first pairing, before the run). */
+    public void pair(java.net.InetSocketAddress address, long waitMillis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+        while (true) {
+            try {
+                Channel c = Channel.connect(address, secret, "primary", options.timeoutMillis() * 4);
+                startLink(c, false);
+                return;
+            } catch (Channel.Refused e) {
+                throw e;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) throw new IOException("no backup at " + address + ": " + e.getMessage(), e);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Runs without a backup from the start, as the holder of {@code key}. Only after winning the arbiter. */
+    public void solo() { gate.solo(true); }
+
+    /** Accepts `lockstep backup --join` connections on {@code server}; each is served at a quantum boundary. */
+    public void acceptJoins(ServerSocket server) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Channel c;
+                    try {
+                        c = Channel.accept(s, secret, 5000);
+                    } catch (IOException e) {
+                        log.accept(e instanceof Channel.Refused ? e.getMessage() : "a join from " + s.getRemoteSocketAddress() + " failed: " + e.getMessage());
+                        continue;
+                    }
+                    if (link != null || pendingJoin != null || !lossHandled) {
+                        log.accept("refused a join from " + c.peer() + ": this primary has a backup");
+                        c.close();
+                        continue;
+                    }
+                    pendingJoin = c;
+                    queue.put(new InputEvent.ConsoleInput(new byte[0])); // wakes an idle loop
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "join-accept");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void startLink(Channel c, boolean transfer) throws IOException {
+        recorder.flushOutput();
+        sendBatch();
+        String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        long t0 = System.nanoTime();
+        Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), transfer, header.encode(), consoleAddress);
+        c.send(Channel.Kind.HEADER, h.encode());
+        if (transfer) {
+            Machine.Snapshot s = machine.snapshot();
+            byte[] snap = Wire.snapshot(s);
+            c.send(Channel.Kind.SNAPSHOT, snap);
+            bytesSent += snap.length;
+        }
+        gate.paired(lastSeq);
+        Link l = new Link(c, key, machine.instret(), lastSeq);
+        link = l;
+        lossHandled = true;
+        l.start();
+        if (transfer) {
+            log.accept(String.format("backup %s joined at instruction %,d (state transfer: %.1f ms, %,d bytes)", c.peer(),
+                    machine.instret(), (System.nanoTime() - t0) / 1e6, bytesSent));
+        } else {
+            log.accept("paired with backup " + c.peer() + " (pair " + key + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ the loop's hooks
+
+    @Override
+    public void beforeDeliver(InputEvent event, long instret) {
+        if (event instanceof InputEvent.ConsoleInput c && c.bytes().length == 0) return;
+        recorder.beforeDeliver(event, instret);
+    }
+
+    @Override
+    public void afterQuantum(Machine m) {
+        recorder.afterQuantum(m);
+        if (defeated) {
+            runner.quit();
+            return;
+        }
+        Link l = link;
+        if (l != null) {
+            long now = m.instret();
+            if (now > lastEntryInstret) {
+                recorder.flushOutput();
+                appendEntry(new LogEntry.Heartbeat(now));
+            }
+            sendBatch();
+            boundLag(l);
+        }
+        gate.flush();
+        Channel j = pendingJoin;
+        if (j != null && link == null && lossHandled) {
+            pendingJoin = null;
+            try {
+                startLink(j, true);
+            } catch (IOException e) {
+                log.accept("the join from " + j.peer() + " failed: " + e.getMessage());
+                j.close();
+                link = null;
+                gate.solo(true);
+            }
+        }
+    }
+
+    private void sendBatch() {
+        Link l = link;
+        if (l == null || batch.isEmpty()) {
+            batch.clear();
+            return;
+        }
+        byte[] payload = Wire.entries(batchFirstSeq, batch, l.encoder);
+        bytesSent += payload.length;
+        l.outbox.add(payload);
+        batch.clear();
+        lastSendNanos = System.nanoTime();
+    }
+
+    private void boundLag(Link l) {
+        if (lastSeq - l.ackedSeq <= options.maxLagEntries()
+                && machine.instret() - l.backupInstret <= options.maxLagInstructions()) return;
+        long t0 = System.nanoTime();
+        synchronized (l) {
+            while (link == l && !defeated && (lastSeq - l.ackedSeq > options.maxLagEntries() / 2
+                    || machine.instret() - l.backupInstret > options.maxLagInstructions() / 2)) {
+                try {
+                    l.wait(options.heartbeatMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        stallNanos += System.nanoTime() - t0;
+    }
+
+    /** Runs the loop until the guest ends, this primary is defeated, or {@code runner} is asked to quit. */
+    public Outcome run(LiveRunner runner, long limit) throws InterruptedException {
+        this.runner = runner;
+        LiveRunner.End end = runner.run(limit);
+        if (defeated) return Outcome.DEFEATED;
+        recorder.end(end);
+        sendBatch();
+        Link l = link;
+        if (l != null) {
+            l.outbox.add(new byte[0]); // BYE after the last batch
+            long deadline = System.nanoTime() + options.timeoutMillis() * 4_000_000L;
+            while (link == l && l.ackedSeq < lastSeq && System.nanoTime() < deadline) Thread.sleep(1);
+        }
+        gate.flush();
+        if (trace != null) trace.flush();
+        return end == LiveRunner.End.QUIT ? Outcome.QUIT : Outcome.GUEST_ENDED;
+    }
+
+    public long stallMillis() { return stallNanos / 1_000_000; }
+    public long bytesSent() { return bytesSent; }
+    public HostInputQueue queue() { return queue; }
+
+    /** Whether this primary has a backup now. */
+    public boolean paired() { return link != null; }
+
+    // ------------------------------------------------------------------ loss of the backup
+
+    private void backupLost(Link l, String why) {
+        synchronized (this) {
+            if (link != l) return;
+            link = null;
+            lossHandled = false;
+        }
+        synchronized (l) {
+            l.notifyAll();
+        }
+        l.channel.close();
+        log.accept("lost the backup (" + why + "); asking the arbiter for " + l.key);
+        try {
+            if (Arbiter.acquire(arbiter, l.key, me, log)) {
+                log.accept("won the arbiter: continuing alone");
+                gate.solo(true);
+                lossHandled = true;
+                queue.put(new InputEvent.ConsoleInput(new byte[0]));
+            } else {
+                defeated = true;
+                gate.discard();
+                log.accept("lost the arbiter: the backup holds " + l.key + " and is the primary now; this primary stops");
+                LiveRunner r = runner;
+                if (r != null) r.quit();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The connection to one backup: a sender thread (batches and keep-alives) and a reader (acks, silence). */
+    private final class Link {
+        final Channel channel;
+        final String key;
+        final EntryEncoder encoder;
+        final LinkedBlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>();
+        volatile long ackedSeq;
+        volatile long backupInstret;
+
+        Link(Channel channel, String key, long baseInstret, long ackedSeq) {
+            this.channel = channel;
+            this.key = key;
+            this.encoder = new EntryEncoder(baseInstret);
+            this.ackedSeq = ackedSeq;
+            this.backupInstret = baseInstret;
+        }
+
+        void start() {
+            Thread s = new Thread(this::sendLoop, "ft-send");
+            s.setDaemon(true);
+            s.start();
+            Thread r = new Thread(this::readLoop, "ft-acks");
+            r.setDaemon(true);
+            r.start();
+        }
+
+        private void sendLoop() {
+            try {
+                while (link == this) {
+                    byte[] p = outbox.poll(options.heartbeatMillis(), TimeUnit.MILLISECONDS);
+                    if (p == null) channel.send(Channel.Kind.PING, new byte[0]);
+                    else if (p.length == 0) channel.send(Channel.Kind.BYE, p);
+                    else channel.send(Channel.Kind.ENTRIES, p);
+                }
+            } catch (IOException e) {
+                backupLost(this, "cannot send: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void readLoop() {
+            try {
+                // The backup acknowledges once its machine and trace are ready (a cold JVM takes seconds);
+                // only then does silence count as failure. Meanwhile the loop runs and output is held.
+                channel.silenceTimeout(READY_MILLIS);
+                boolean ready = false;
+                while (link == this) {
+                    Channel.Frame f = channel.receive();
+                    if (!ready) {
+                        ready = true;
+                        channel.silenceTimeout(options.timeoutMillis());
+                    }
+                    if (f.kind() == Channel.Kind.ACK) {
+                        Wire.Ack a = Wire.Ack.decode(f.payload());
+                        ackedSeq = a.seq();
+                        backupInstret = a.instret();
+                        gate.acked(a.seq());
+                        synchronized (this) {
+                            notifyAll();
+                        }
+                    } else if (f.kind() == Channel.Kind.BYE) {
+                        backupLost(this, "the backup stopped: " + new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                        return;
+                    }
+                }
+            } catch (SocketTimeoutException e) {
+                backupLost(this, "silent for " + options.timeoutMillis() + " ms");
+            } catch (Channel.Refused e) {
+                log.accept(e.getMessage());
+                backupLost(this, "refused a frame");
+            } catch (IOException e) {
+                backupLost(this, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+// The output rule in isolation: held until acked, released in order, released at once when alone, never after defeat.
+package dev.lockstep.liveft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lockstep.emulator.io.OutputKind;
+import java.io.ByteArrayOutputStream;
+import org.junit.jupiter.api.Test;
+
+class OutputGateTest {
+    private final ByteArrayOutputStream released = new ByteArrayOutputStream();
+    private long seq;
+    private final OutputGate gate = new OutputGate(new OutputGate.ServiceSink() {
+        @Override
+        public void output(OutputKind kind, long instret, byte[] data, int off, int len) { released.write(data, off, len); }
+
+        @Override
+        public void flush() {}
+    }, () -> seq);
+
+    private void emit(String s) {
+        byte[] b = s.getBytes();
+        gate.output(OutputKind.CONSOLE, 0, b, 0, b.length);
+    }
+
+    @Test
+    void outputWaitsUntilTheBackupHasAckedTheLogUpToIt() {
+        seq = 3;
+        emit("a");
+        seq = 5;
+        emit("b");
+        gate.acked(4);
+        assertThat(released.toString()).isEqualTo("a");
+        gate.acked(5);
+        assertThat(released.toString()).isEqualTo("ab");
+    }
+
+    @Test
+    void outputCoveredByEarlierAcksLeavesAtOnce() {
+        seq = 2;
+        gate.acked(2);
+        emit("x");
+        assertThat(released.toString()).isEqualTo("x");
+    }
+
+    @Test
+    void aPrimaryThatWonTheArbiterReleasesEverything() {
+        seq = 9;
+        emit("held");
+        gate.solo(true);
+        emit("+");
+        assertThat(released.toString()).isEqualTo("held+");
+    }
+
+    @Test
+    void aDefeatedPrimaryReleasesNothingEver() {
+        seq = 9;
+        emit("held");
+        gate.discard();
+        gate.acked(100);
+        emit("more");
+        assertThat(released.toString()).isEmpty();
+    }
+}

@@ -1,0 +1,107 @@
+// `lockstep backup`: follow an FT primary's log in step, and go live when it fails.
+package dev.lockstep.shell;
+
+import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.io.HostInputQueue;
+import dev.lockstep.liveft.Addresses;
+import dev.lockstep.liveft.Arbiter;
+import dev.lockstep.liveft.Backup;
+import dev.lockstep.liveft.Channel;
+import dev.lockstep.liveft.ConsoleServer;
+import dev.lockstep.liveft.Primary;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = {"Be the backup of an FT pair (docs/live-ft.md).", "",
+                "Persists the primary's log to --trace (an FT run's trace replays like any recording),",
+                "replays it in step with output suppressed and checked, and when the primary fails and",
+                "this backup wins the arbiter, goes live: it serves the console and records on. With",
+                "--join it starts from a running primary's state instead of waiting for one to pair."})
+final class BackupCommand implements Callable<Integer> {
+    @Mixin
+    FtCommon ft;
+
+    @Option(names = "--listen", required = true, paramLabel = "[HOST:]PORT",
+            description = "Where the primary connects; after going live, where new backups join.")
+    String listen;
+
+    @Option(names = "--join", paramLabel = "HOST:PORT", description = "Join the running primary listening (--listen) there.")
+    String join;
+
+    @Option(names = "--arbiter", required = true, paramLabel = "URI", description = "The arbiter: tas://HOST:PORT.")
+    String arbiter;
+
+    @Option(names = "--trace", required = true, paramLabel = "DIR", description = "The trace directory to write (new or empty).")
+    Path trace;
+
+    @Option(names = "--console", paramLabel = "[HOST:]PORT", description = "Console address to serve when live (default: the primary's port).")
+    String console;
+
+    @Option(names = "--rtc", paramLabel = "host|fixed:NANOS", defaultValue = "host", description = "The RTC once live (default: ${DEFAULT-VALUE}).")
+    String rtc;
+
+    @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "-1", description = "Stop after N instructions once live.")
+    long maxInstructions;
+
+    @Override
+    public Integer call() throws Exception {
+        var log = FtCommon.log("backup");
+        String me = ft.id("backup");
+        try (Arbiter arb = Arbiter.open(arbiter, ft.secret()); ServerSocket server = PrimaryCommand.bind(listen)) {
+            Channel ch = join != null ? joinPrimary(log) : awaitPrimary(server, log);
+            Backup b = new Backup(ch, trace, arb, ft.options(), me, log);
+            Backup.Result r = b.run();
+            if (r instanceof Backup.Result.GuestEnded g) {
+                log.accept(String.format("the guest ended at instruction %,d; %,d outputs checked", g.instret(), b.outputsChecked()));
+                return g.end().exitCode();
+            }
+            if (r instanceof Backup.Result.Stopped s) return s.why().startsWith("DIVERGENCE") ? 4 : 3;
+            Backup.Result.Live live = (Backup.Result.Live) r;
+            String address = console != null ? console : live.consoleAddress().replaceFirst("^.*:", "127.0.0.1:");
+            HostInputQueue queue = new HostInputQueue();
+            RunOptions ro = new RunOptions();
+            ro.rtc = rtc;
+            live.machine().setInput(ro.rtcPort());
+            try (ConsoleServer service = new ConsoleServer(Addresses.parse("--console", address), queue, log);
+                 var writer = live.trace()) {
+                Primary p = new Primary(live.machine(), live.header(), writer, service, queue, arb, ft.secret(), ft.options(), me, log);
+                p.solo();
+                p.acceptJoins(server);
+                log.accept("live: serving the console on port " + service.port() + ", new backups join on port " + server.getLocalPort());
+                return PrimaryCommand.finish(p, live.machine(), maxInstructions < 0 ? -1L : maxInstructions, log);
+            }
+        }
+    }
+
+    private Channel joinPrimary(java.util.function.Consumer<String> log) throws IOException {
+        Channel c = Channel.connect(Addresses.parse("--join", join), ft.secret(), "join", Math.max(5000, ft.timeoutMillis * 10));
+        c.silenceTimeout(Math.max(5000, ft.timeoutMillis * 10));
+        return c;
+    }
+
+    private Channel awaitPrimary(ServerSocket server, java.util.function.Consumer<String> log) throws IOException {
+        log.accept("waiting for the primary on port " + server.getLocalPort());
+        while (true) {
+            java.net.Socket s = server.accept();
+            try {
+                Channel c = Channel.accept(s, ft.secret(), 5000);
+                if (!"primary".equals(c.peerRole())) {
+                    log.accept("refused " + c.peer() + ": it is a " + c.peerRole() + ", not a primary");
+                    c.close();
+                    continue;
+                }
+                return c;
+            } catch (Channel.Refused e) {
+                log.accept(e.getMessage());
+            } catch (IOException e) {
+                log.accept("a connection from " + s.getRemoteSocketAddress() + " failed: " + e.getMessage());
+            }
+        }
+    }
+}

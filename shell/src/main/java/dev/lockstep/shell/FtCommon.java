@@ -1,0 +1,49 @@
+// Options every FT command shares (secret, heartbeat, timeout), and the log line format of the FT roles.
+package dev.lockstep.shell;
+
+import dev.lockstep.liveft.FtOptions;
+import dev.lockstep.liveft.Secret;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import picocli.CommandLine.Option;
+
+/** A picocli mixin for primary, backup, arbiter and client. */
+final class FtCommon {
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "Shared secret: peers prove they know it (HMAC challenge-response) and every frame is MAC'd.")
+    Path secretFile;
+
+    @Option(names = "--heartbeat", paramLabel = "MS", defaultValue = "50",
+            description = "Keep-alive interval on the logging channel (default: ${DEFAULT-VALUE} ms).")
+    int heartbeatMillis;
+
+    @Option(names = "--timeout", paramLabel = "MS", defaultValue = "300",
+            description = "Channel silence after which the peer is declared failed (default: ${DEFAULT-VALUE} ms).")
+    int timeoutMillis;
+
+    @Option(names = "--max-lag", paramLabel = "ENTRIES", defaultValue = "100000",
+            description = "The primary waits while more entries than this are unacknowledged (default: ${DEFAULT-VALUE}).")
+    long maxLagEntries;
+
+    @Option(names = "--max-lag-instructions", paramLabel = "N", defaultValue = "500000000",
+            description = "... or while the backup's replay is more than N instructions behind (default: ${DEFAULT-VALUE}).")
+    long maxLagInstructions;
+
+    @Option(names = "--id", paramLabel = "NAME", description = "This process's name at the arbiter and in logs (default: ROLE-PID).")
+    String id;
+
+    Secret secret() { return Secret.read(secretFile); }
+
+    FtOptions options() {
+        return new FtOptions(heartbeatMillis, timeoutMillis, maxLagEntries, maxLagInstructions, FtOptions.DEFAULT.quantum());
+    }
+
+    String id(String role) { return id != null ? id : role + "-" + ProcessHandle.current().pid(); }
+
+    static Consumer<String> log(String who) {
+        return line -> {
+            java.time.LocalTime t = java.time.LocalTime.now();
+            System.err.printf("%s lockstep %s: %s%n", t.toString(), who, line);
+        };
+    }
+}

@@ -1,0 +1,111 @@
+// `lockstep primary`: run a guest as the primary of an FT pair, its log streamed to a backup.
+package dev.lockstep.shell;
+
+import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.io.HostInputQueue;
+import dev.lockstep.emulator.run.LiveRunner;
+import dev.lockstep.liveft.Addresses;
+import dev.lockstep.liveft.Arbiter;
+import dev.lockstep.liveft.ConsoleServer;
+import dev.lockstep.liveft.Primary;
+import dev.lockstep.replayer.Sessions;
+import dev.lockstep.traceformat.TraceHeader;
+import dev.lockstep.traceformat.TraceWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "primary", mixinStandardHelpOptions = true,
+        description = {"Run a guest as the primary of a fault-tolerant pair (docs/live-ft.md).", "",
+                "Every log entry goes to the backup over the logging channel; guest output leaves only",
+                "once the backup has acknowledged the log up to it. The console is served on TCP",
+                "(--console), the address the backup takes over when it goes live."})
+final class PrimaryCommand implements Callable<Integer> {
+    @Mixin
+    RunOptions options;
+
+    @Mixin
+    FtCommon ft;
+
+    @Option(names = "--backup", paramLabel = "HOST:PORT", description = "The backup's --listen address. Without it, the primary starts alone.")
+    String backup;
+
+    @Option(names = "--arbiter", required = true, paramLabel = "URI", description = "The arbiter: tas://HOST:PORT.")
+    String arbiter;
+
+    @Option(names = "--console", required = true, paramLabel = "[HOST:]PORT", description = "Serve the guest console on this TCP address.")
+    String console;
+
+    @Option(names = "--listen", paramLabel = "[HOST:]PORT", description = "Accept new backups ('lockstep backup --join') here.")
+    String listen;
+
+    @Option(names = "--trace", paramLabel = "DIR", description = "Also record the primary's own trace here.")
+    Path trace;
+
+    @Parameters(paramLabel = "GUEST", description = "The guest ELF image or a bundled guest name (kvcons).")
+    String guest;
+
+    @Override
+    public Integer call() throws Exception {
+        if (options.drive != null || options.netdev != null || options.rng) {
+            throw new LockstepException("FT with --drive, --netdev or --rng is not supported yet; use a console guest (kvcons)");
+        }
+        var log = FtCommon.log("primary");
+        String me = ft.id("primary");
+        Sessions.Spec spec = Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
+        TraceHeader header = Sessions.header(options.config(), spec);
+        HostInputQueue queue = new HostInputQueue();
+        Machine m = new Machine(options.config(), options.rtcPort(), dev.lockstep.emulator.io.OutputSink.DISCARD);
+        spec.bootInto(m);
+        try (Arbiter arb = Arbiter.open(arbiter, ft.secret());
+             ConsoleServer service = new ConsoleServer(Addresses.parse("--console", console), queue, log);
+             TraceWriter writer = trace == null ? null : TraceWriter.create(trace, header);
+             ServerSocket joins = listen == null ? null : bind(listen)) {
+            Primary p = new Primary(m, header, writer, service, queue, arb, ft.secret(), ft.options(), me, log);
+            if (backup != null) {
+                p.pair(Addresses.parse("--backup", backup), 30_000);
+            } else {
+                String key = me + "/alone-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+                if (!Arbiter.acquire(arb, key, me, log)) throw new LockstepException("the arbiter gave " + key + " to another");
+                p.solo();
+                log.accept("running alone until a backup joins");
+            }
+            if (joins != null) p.acceptJoins(joins);
+            log.accept("serving the console on port " + service.port());
+            return finish(p, m, options.limit(), log);
+        }
+    }
+
+    static ServerSocket bind(String listen) throws java.io.IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(Addresses.parse("--listen", listen));
+        return s;
+    }
+
+    /** Runs the live loop as primary to the end; shared with a backup that went live. */
+    static int finish(Primary p, Machine m, long limit, java.util.function.Consumer<String> log) throws InterruptedException {
+        LiveRunner runner = new LiveRunner(m, queueOf(p), p).quantum(dev.lockstep.liveft.FtOptions.DEFAULT.quantum());
+        Primary.Outcome o = p.run(runner, limit);
+        switch (o) {
+            case DEFEATED -> {
+                return 3;
+            }
+            case QUIT -> {
+                return 0;
+            }
+            default -> {
+                log.accept(String.format("the guest ended at instruction %,d (%s); %,d bytes sent to backups, %,d ms stalled for backup lag",
+                        m.instret(), m.halted() ? "exit " + m.exitCode() : "stopped", p.bytesSent(), p.stallMillis()));
+                return m.halted() ? m.exitCode() : 0;
+            }
+        }
+    }
+
+    private static HostInputQueue queueOf(Primary p) { return p.queue(); }
+}

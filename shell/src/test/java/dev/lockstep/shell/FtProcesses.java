@@ -1,0 +1,97 @@
+// Test support for FT: lockstep roles as real JVM processes on loopback, their logs, and SIGKILL.
+package dev.lockstep.shell;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts `lockstep ROLE ...` in child JVMs (the test's own class path), each logging to a file in
+ * {@code dir}. {@link #close()} kills every child still running, so a failing test leaves none behind.
+ */
+final class FtProcesses implements AutoCloseable {
+    /** One child: its process and its log. */
+    record Child(String name, Process process, Path logFile) {
+        String log() {
+            try {
+                return Files.readString(logFile, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        /** Waits (a liveness bound, not a measurement) until the log has a line containing {@code text}. */
+        void await(String text, long millis) throws InterruptedException {
+            long deadline = System.nanoTime() + millis * 1_000_000L;
+            while (!log().contains(text)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(name + " did not log '" + text + "' within " + millis + " ms; its log:\n" + log());
+                }
+                if (!process.isAlive() && !log().contains(text)) {
+                    throw new AssertionError(name + " exited (" + process.exitValue() + ") without logging '" + text + "'; its log:\n" + log());
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        void sigkill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    private final Path dir;
+    private final List<Child> children = new ArrayList<>();
+
+    FtProcesses(Path dir) { this.dir = dir; }
+
+    Path dir() { return dir; }
+
+    Child start(String name, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss16m", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path")));
+        // Chronicle Queue needs the JVM's --add-opens/--add-exports flags, which this test JVM was given.
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-")) cmd.add(a);
+        }
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve(name + ".log");
+        String keep = System.getProperty("lockstep.ft.keep");
+        if (keep != null) Files.writeString(Path.of(keep).resolve("cmd-" + name), String.join(" ", cmd));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile())).start();
+        Child c = new Child(name, p, log);
+        children.add(c);
+        return c;
+    }
+
+    private static java.io.File nullFile() {
+        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+
+    /** A port free on loopback right now. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Child c : children) c.process.destroyForcibly();
+        for (Child c : children) {
+            try {
+                c.process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
