@@ -62,3 +62,26 @@ for _ in $(seq "$RUNS"); do
   echo "$t1 - $t0" | bc -l >> "$TMP/hello"
 done
 row "start-up: lockstep run hello (wall)" "$(printf %.3f "$(median < "$TMP/hello")")" "" ""
+
+# Boot to U-Boot's prompt: wall time from process start until "=> " appears on the console.
+UBOOT=/usr/lib/u-boot/qemu-riscv64/u-boot.bin
+to_prompt() {   # command... ; prints seconds until the first "=> " on stdout
+  local t0 t1
+  t0=$(now)
+  # U-Boot polls the UART at its prompt, so the stream never ends by itself: grep stops at the prompt.
+  ( "$@" </dev/null 2>/dev/null & echo $! > "$TMP/pid"; wait ) | grep -q -m1 '=> ' || true
+  t1=$(now)
+  kill "$(cat "$TMP/pid")" 2>/dev/null || true
+  echo "$t1 - $t0" | bc -l
+}
+if [ -f "$UBOOT" ]; then
+  : > "$TMP/ub_ls"; : > "$TMP/ub_q"
+  for _ in $(seq "$RUNS"); do
+    to_prompt java -jar "$ROOT/shell/target/lockstep.jar" run --bios "$UBOOT" >> "$TMP/ub_ls"
+    command -v qemu-system-riscv64 >/dev/null && to_prompt qemu-system-riscv64 -M virt -m 128M -nographic -bios "$UBOOT" >> "$TMP/ub_q"
+  done
+  row "U-Boot to '=> ': lockstep run --bios (wall)" "$(printf %.3f "$(median < "$TMP/ub_ls")")" "" ""
+  [ -s "$TMP/ub_q" ] && row "U-Boot to '=> ': qemu-system-riscv64 (wall)" "$(printf %.3f "$(median < "$TMP/ub_q")")" "" ""
+else
+  echo "(u-boot-qemu not installed: apt-get install u-boot-qemu for the boot-to-prompt rows)"
+fi
