@@ -71,6 +71,7 @@ public final class Hart {
     /** Debugger breakpoints (virtual pcs); a block never runs past one, so a stop is exact. */
     private java.util.Set<Long> breakpoints = java.util.Set.of();
     private long resumeFrom = -1;
+    private boolean translate = BlockCompiler.ENABLED;
     private final Trap trap = new Trap();
 
     public Hart(int id, Bus bus, GuestClock clock) {
@@ -146,7 +147,7 @@ public final class Hart {
             if (budget >= len && b.compiled != null) {
                 executeCompiled(b);
             } else {
-                if (BlockCompiler.ENABLED && ++b.hits == BlockCompiler.THRESHOLD && b.gen >= 0) {
+                if (translate && ++b.hits == BlockCompiler.THRESHOLD && b.gen >= 0) {
                     b.compiled = BlockCompiler.compile(b);
                 }
                 execute(b, (int) Math.min(len, budget));
@@ -517,6 +518,12 @@ public final class Hart {
      */
     public void setBreakpoints(java.util.Set<Long> pcs) {
         breakpoints = java.util.Set.copyOf(pcs);
+        invalidateBlocks();
+    }
+
+    /** Turns block translation on or off (on by default; -Dlockstep.jit=false turns it off). Unobservable to the guest. */
+    public void setTranslation(boolean on) {
+        translate = on;
         invalidateBlocks();
     }
 
