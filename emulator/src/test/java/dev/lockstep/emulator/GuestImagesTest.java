@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is reproducible (guests/README.md), so a rebuild elsewhere must give byte-identical ELFs.
  */
 class GuestImagesTest {
-    private static final String[] GUESTS = {"hello", "bench", "bench-small", "selftest", "racy"};
+    private static final String[] GUESTS = {"hello", "bench", "bench-small", "selftest", "racy", "idle"};
 
     private static boolean runs(String... cmd) {
         try {
