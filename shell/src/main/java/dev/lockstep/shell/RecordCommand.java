@@ -100,8 +100,8 @@ final class RecordCommand implements Callable<Integer> {
             recorder.end(end);
             console.flush();
             long wall = System.nanoTime() - t0;
-            System.err.printf("lockstep: recorded %,d instructions to %s (%s)%n", m.instret(), output,
-                    RunCommand.describe(end, m));
+            System.err.printf("lockstep: recorded %,d instructions to %s (%s), final state hash %016x%n", m.instret(),
+                    output, RunCommand.describe(end, m), m.stateHash());
             if (options.stats) {
                 System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS%n", m.instret(), wall / 1e9,
                         m.instret() / (wall / 1e3));

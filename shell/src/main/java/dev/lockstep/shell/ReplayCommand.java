@@ -35,7 +35,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
+        OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
         try (Replayer r = Replayer.open(dir); Progress progress = new Progress("replay", r.trace().totalInstructions())) {
             if (!quiet) r.setSink((k, i, d, o, l) -> {
                 if (k == OutputKind.CONSOLE) {
@@ -69,8 +69,8 @@ final class ReplayCommand implements Callable<Integer> {
             }
             if (verify) {
                 System.err.printf("lockstep: verified %,d instructions: %d state hashes and %d outputs matched, "
-                        + "%,d entries, %.1f MIPS%n", n, r.hashesChecked(), r.outputsChecked(), r.entriesApplied(),
-                        n / Math.max(1.0, wall / 1e3));
+                        + "%,d entries, final state hash %016x, %.1f MIPS%n", n, r.hashesChecked(), r.outputsChecked(),
+                        r.entriesApplied(), r.machine().stateHash(), n / Math.max(1.0, wall / 1e3));
                 return 0;
             }
             return r.end() != null ? r.end().exitCode() : 0;

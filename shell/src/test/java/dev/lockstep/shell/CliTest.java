@@ -95,10 +95,12 @@ class CliTest {
     }
 
     @Test
-    void demoShowsTwoIdenticalRunsAndExitsZero() {
+    void demoRecordsRacyUntilItLosesUpdatesAndReplaysTheSameBrokenInvariantAndHash() {
         Cli.Result r = Cli.run("demo");
 
-        assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("identical").doesNotContain("DIFFERENT");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("the same console").contains("the same invariant BROKEN").contains("reproduced exactly")
+                .doesNotContain("DIFFERENT").doesNotContain("DIVERGED");
+        assertThat(r.out().lines().count()).as("short enough to read").isLessThan(40);
     }
 }

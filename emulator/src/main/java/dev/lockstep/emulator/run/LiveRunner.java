@@ -5,6 +5,7 @@ import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.cpu.GuestClock;
 import dev.lockstep.emulator.io.HostInputQueue;
 import dev.lockstep.emulator.io.InputEvent;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -104,7 +105,10 @@ public final class LiveRunner {
                 case HALTED -> { return End.HALTED; }
                 case LIMIT, STOPPED, BREAKPOINT, WATCHPOINT -> { }
                 case IDLE -> {
-                    if (!idle()) return End.IDLE_FOREVER;
+                    // A wait the last quantum satisfied types now, not at the guest's next timer wake-up (or never).
+                    InputEvent ready = script != null ? script.ready(machine) : null;
+                    if (ready != null) deliver(ready);
+                    else if (!idle()) return End.IDLE_FOREVER;
                 }
                 case STUCK -> { return End.STUCK; }
             }
@@ -143,6 +147,8 @@ public final class LiveRunner {
         long waitNanos = timer ? ticksToNanos(next - now) : Long.MAX_VALUE;
         long t0 = System.nanoTime();
         InputEvent e = queue.await(waitNanos);
+        // No more host input can come (a script, or stdin at EOF): the deadline still takes real time.
+        if (e == null && timer && queue.isClosed()) waitOut(t0, waitNanos);
         if (quit.get()) return true;
         long elapsed = nanosToTicks(System.nanoTime() - t0);
         long to = timer ? Math.min(next, now + Math.max(1, elapsed)) : now + Math.max(1, elapsed);
@@ -150,6 +156,13 @@ public final class LiveRunner {
         deliver(new InputEvent.Clock(to));
         if (e != null) deliver(e);
         return true;
+    }
+
+    private void waitOut(long t0, long nanos) throws InterruptedException {
+        long left;
+        while (!quit.get() && (left = nanos - (System.nanoTime() - t0)) > 0) {
+            Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
+        }
     }
 
     private static long ticksToNanos(long ticks) {
