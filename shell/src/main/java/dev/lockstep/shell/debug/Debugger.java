@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 
 /**
  * Everything the REPL and the gdb stub do to a trace, without any printing. Positions are instruction
@@ -25,7 +24,7 @@ import java.util.function.Predicate;
  */
 public final class Debugger implements AutoCloseable {
     /** A code breakpoint at a virtual pc. */
-    public record Breakpoint(int id, long pc, String label) {}
+    public record Breakpoint(int id, long pc, String label, Condition condition) {}
 
     /**
      * A write watchpoint on physical RAM [pa, pa+len); {@code label} is how the user named it. With a
@@ -33,37 +32,45 @@ public final class Debugger implements AutoCloseable {
      */
     public record Watchpoint(int id, long pa, long len, String label, Condition condition) {}
 
-    /** {@code new <= old}, {@code new == 5}, {@code old != new}: compares a watched value before and after a write. */
+    /**
+     * {@code new <= old}, {@code $sp == 0x80008cd0}, {@code a0 != 0}: compares a watched value before and
+     * after a write (old, new), registers ($sp or sp, pc, CSRs by name) and numbers.
+     */
     public record Condition(String left, String op, String right) {
         private static final java.util.List<String> OPS = java.util.List.of("<=", ">=", "==", "!=", "<", ">");
 
-        /** Parses "new <= old" and the like; operands are old, new or a number. */
-        public static Condition parse(String text) {
+        /** Parses "new <= old" and the like; {@code symbols} checks that register operands exist. */
+        public static Condition parse(String text, Symbols symbols) {
             String t = text.replace(" ", "");
             for (String op : OPS) {
                 int i = t.indexOf(op);
                 if (i > 0) {
                     Condition c = new Condition(t.substring(0, i), op, t.substring(i + op.length()));
-                    c.operand(c.left, 0, 0);
-                    c.operand(c.right, 0, 0);
+                    c.operand(c.left, symbols, 0, 0);
+                    c.operand(c.right, symbols, 0, 0);
                     return c;
                 }
             }
-            throw new DebugException("malformed condition '" + text + "': expected e.g. 'new <= old' or 'new == 100'");
+            throw new DebugException("malformed condition '" + text + "': expected e.g. 'new <= old' or '$sp == 0x80008cd0'");
         }
 
-        private long operand(String s, long old, long now) {
+        private long operand(String s, Symbols symbols, long old, long now) {
             if (s.equals("old")) return old;
             if (s.equals("new")) return now;
+            if (!s.isEmpty() && !Character.isDigit(s.charAt(0))) {
+                Long r = symbols.register(s.startsWith("$") ? s.substring(1) : s);
+                if (r == null) throw new DebugException("malformed condition operand '" + s + "': use old, new, a register or a number");
+                return r;
+            }
             try {
                 return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
             } catch (NumberFormatException e) {
-                throw new DebugException("malformed condition operand '" + s + "': use old, new or a number");
+                throw new DebugException("malformed condition operand '" + s + "': use old, new, a register or a number");
             }
         }
 
-        public boolean test(long old, long now) {
-            long a = operand(left, old, now), b = operand(right, old, now);
+        public boolean test(Symbols symbols, long old, long now) {
+            long a = operand(left, symbols, old, now), b = operand(right, symbols, old, now);
             return switch (op) {
                 case "<=" -> Long.compareUnsigned(a, b) <= 0;
                 case ">=" -> Long.compareUnsigned(a, b) >= 0;
@@ -136,10 +143,20 @@ public final class Debugger implements AutoCloseable {
     public void rstep(long n) { seek(Math.max(0, now() - n)); }
 
     /** Runs forward to the next breakpoint or watchpoint hit, or the end. */
-    public Stop cont() { return lastStop = forward(pcs(), ranges(), m -> true, end()); }
+    public Stop cont() { return lastStop = forward(pcs(), ranges(), this::userBreakpoint, end()); }
 
     /** Goes back to the latest breakpoint or watchpoint hit before now, or to 0. */
-    public Stop rcont() { return lastStop = backward(pcs(), ranges(), m -> true); }
+    public Stop rcont() { return lastStop = backward(pcs(), ranges(), this::userBreakpoint); }
+
+    /** Decides whether the machine, stopped at a breakpoint address at instruction {@code at}, makes a stop. */
+    private interface BreakFilter {
+        Stop at(long at);
+    }
+
+    private Stop userBreakpoint(long at) {
+        int id = breakpointId(hart().pc());
+        return id > 0 ? Stop.breakpoint(at, id) : null;
+    }
 
     /** Steps over a call (a jal/jalr linking ra or t0) with a breakpoint at its return address; otherwise one step. */
     public Stop next() {
@@ -151,8 +168,11 @@ public final class Debugger implements AutoCloseable {
         long ret = hart().pc() + in.len, sp = hart().x(2);
         Set<Long> pcs = pcs();
         pcs.add(ret);
-        Stop s = forward(pcs, ranges(), m -> m.hart().pc() != ret || Long.compareUnsigned(m.hart().x(2), sp) >= 0
-                || breakpointAt(ret), end());
+        Stop s = forward(pcs, ranges(), at -> {
+            int id = breakpointId(hart().pc());
+            if (id > 0) return Stop.breakpoint(at, id);
+            return hart().pc() == ret && Long.compareUnsigned(hart().x(2), sp) >= 0 ? Stop.breakpoint(at, 0) : null;
+        }, end());
         return lastStop = s.reason == Reason.BREAKPOINT && s.id == 0 ? Stop.of(Reason.STEP, s.instret) : s;
     }
 
@@ -167,7 +187,11 @@ public final class Debugger implements AutoCloseable {
         }
         Set<Long> pcs = pcs();
         pcs.add(call);
-        Stop s = backward(pcs, ranges(), m -> m.hart().pc() != call || m.hart().x(2) == sp || breakpointAt(call));
+        Stop s = backward(pcs, ranges(), at -> {
+            int id = breakpointId(hart().pc());
+            if (id > 0) return Stop.breakpoint(at, id);
+            return hart().pc() == call && hart().x(2) == sp ? Stop.breakpoint(at, 0) : null;
+        });
         return lastStop = s.reason == Reason.BREAKPOINT && s.id == 0 ? Stop.of(Reason.STEP, s.instret) : s;
     }
 
@@ -178,7 +202,7 @@ public final class Debugger implements AutoCloseable {
     public Stop lastWrite(long pa, long len) {
         checkRam(pa, len);
         long here = now();
-        Stop s = backward(Set.of(), List.of(new Watchpoint(0, pa, len, "", null)), m -> true);
+        Stop s = backward(Set.of(), List.of(new Watchpoint(0, pa, len, "", null)), at -> null);
         tt.seek(here);
         return s;
     }
@@ -195,8 +219,8 @@ public final class Debugger implements AutoCloseable {
 
     // ---------------------------------------------------------------- breakpoints and watchpoints
 
-    public Breakpoint addBreakpoint(long pc, String label) {
-        Breakpoint b = new Breakpoint(nextId++, pc, label);
+    public Breakpoint addBreakpoint(long pc, String label, Condition condition) {
+        Breakpoint b = new Breakpoint(nextId++, pc, label, condition);
         breakpoints.put(b.id, b);
         return b;
     }
@@ -224,8 +248,6 @@ public final class Debugger implements AutoCloseable {
 
     /** Removes the watchpoints on exactly [pa, pa+len) (gdb's z2). */
     public boolean deleteWatchpoint(long pa, long len) { return watchpoints.values().removeIf(w -> w.pa == pa && w.len == len); }
-
-    private boolean breakpointAt(long pc) { return breakpoints.values().stream().anyMatch(b -> b.pc == pc); }
 
     private Set<Long> pcs() {
         Set<Long> s = new HashSet<>();
@@ -276,7 +298,7 @@ public final class Debugger implements AutoCloseable {
             if (h.pa() >= w.pa + w.len || h.pa() + h.size() <= w.pa) continue;
             long old = values.get(w), now = value(w);
             values.put(w, now);
-            if (stop == null && (w.condition == null || w.condition.test(old, now))) {
+            if (stop == null && (w.condition == null || w.condition.test(symbols, old, now))) {
                 stop = new Stop(Reason.WATCHPOINT, position, w.id, h.pa(), h.size(), h.pc(), h.instret() - 1, old, now);
             }
         }
@@ -288,16 +310,19 @@ public final class Debugger implements AutoCloseable {
         machine().clearWatchpoints();
     }
 
+    /** The id of the user breakpoint at {@code pc} whose condition holds now, or 0. */
     private int breakpointId(long pc) {
-        for (Breakpoint b : breakpoints.values()) if (b.pc == pc) return b.id;
+        for (Breakpoint b : breakpoints.values()) {
+            if (b.pc == pc && (b.condition == null || b.condition.test(symbols, 0, 0))) return b.id;
+        }
         return 0;
     }
 
     /**
-     * Replays forward until a stop that {@code accept} takes (it sees the machine at the stop), or {@code limit}.
+     * Replays forward until a watchpoint hit or a breakpoint stop that {@code accept} makes, or {@code limit}.
      * A watchpoint stop is after the writing instruction, with the entries of that instruction number applied.
      */
-    private Stop forward(Set<Long> pcs, List<Watchpoint> ranges, Predicate<Machine> accept, long limit) {
+    private Stop forward(Set<Long> pcs, List<Watchpoint> ranges, BreakFilter accept, long limit) {
         if (now() >= limit) return Stop.of(Reason.END, now());
         Map<Watchpoint, Long> values = arm(pcs, ranges);
         try {
@@ -305,11 +330,12 @@ public final class Debugger implements AutoCloseable {
             while (true) {
                 Replayer.Stop s = tt.run(limit);
                 if (s == Replayer.Stop.BREAKPOINT) {
-                    if (accept.test(machine())) return Stop.breakpoint(now(), breakpointId(hart().pc()));
+                    Stop b = accept.at(now());
+                    if (b != null) return b;
                     hart().resumeFromBreakpoint();
                 } else if (s == Replayer.Stop.WATCHPOINT) {
                     Stop w = watchStop(machine().watchHit(), ranges, values, now());
-                    if (w != null && accept.test(machine())) {
+                    if (w != null) {
                         disarm();
                         tt.run(now()); // apply the entries stamped with this number, as at any other position
                         return w;
@@ -324,12 +350,12 @@ public final class Debugger implements AutoCloseable {
     }
 
     /**
-     * The latest stop before now that {@code accept} takes: replays the interval between each resume point
+     * The latest watchpoint hit or breakpoint stop that {@code accept} makes before now: replays the interval between each resume point
      * and the one after it, latest first, collecting stops, and seeks to the last one found. A watchpoint
      * hit is placed before the writing instruction (as gdb's reverse execution has it). If none is found
      * the debugger ends at instruction 0.
      */
-    private Stop backward(Set<Long> pcs, List<Watchpoint> ranges, Predicate<Machine> accept) {
+    private Stop backward(Set<Long> pcs, List<Watchpoint> ranges, BreakFilter accept) {
         long upper = now();
         for (long start : tt.restorePointsBelow(upper)) {
             tt.seek(start);
@@ -339,14 +365,13 @@ public final class Debugger implements AutoCloseable {
                 while (true) {
                     Replayer.Stop s = tt.run(upper);
                     if (s == Replayer.Stop.BREAKPOINT) {
-                        if (now() < upper && accept.test(machine())) {
-                            found = Stop.breakpoint(now(), breakpointId(hart().pc()));
-                        }
+                        Stop b = now() < upper ? accept.at(now()) : null;
+                        if (b != null) found = b;
                         hart().resumeFromBreakpoint();
                     } else if (s == Replayer.Stop.WATCHPOINT) {
                         long before = machine().watchHit().instret() - 1;
                         Stop w = watchStop(machine().watchHit(), ranges, values, before);
-                        if (w != null && before < upper && accept.test(machine())) found = w;
+                        if (w != null && before < upper) found = w;
                     } else {
                         break;
                     }

@@ -118,7 +118,8 @@ public final class Repl {
         def("next,n,nexti,ni", "next", "Step over a call (jal/jalr that links ra): stop when it returns.", a -> stop(dbg.next()));
         def("rnext,rn", "rnext", "Step back; if the previous instruction was the return of a call, back to the call.",
                 a -> stop(dbg.rnext()));
-        def("break,b", "break ADDR|SYMBOL", "Stop before the instruction at a virtual address (e.g. worker, worker+20, 0x80000100).",
+        def("break,b", "break ADDR|SYMBOL [if COND]", "Stop before the instruction at a virtual address (e.g. main, "
+                + "thread_main+82, 0x80000100); COND compares registers and numbers, e.g. 'if $sp == 0x80008cd0'.",
                 this::breakCmd);
         def("watch", "watch [-p] ADDR [LEN] [if COND]", "Stop at writes to LEN bytes (default 8) at a virtual address (or "
                 + "physical with -p), DMA included. Forward, the stop is after the write; backward, before it. COND compares "
@@ -240,7 +241,9 @@ public final class Repl {
         out.printf("instructions: %,d (%s)%n", dbg.end(), dbg.replayer().trace().end()
                 .map(e -> "ended: " + e.reason() + ", exit code " + e.exitCode()).orElse("cut off, no END entry"));
         out.printf("position: %,d%n", dbg.now());
-        for (Debugger.Breakpoint b : dbg.breakpoints()) out.printf("breakpoint %d at 0x%x %s%n", b.id(), b.pc(), b.label());
+        for (Debugger.Breakpoint b : dbg.breakpoints()) {
+            out.printf("breakpoint %d at 0x%x %s%s%n", b.id(), b.pc(), b.label(), b.condition() == null ? "" : " if " + b.condition());
+        }
         for (Debugger.Watchpoint w : dbg.watchpoints()) {
             out.printf("watchpoint %d on %d bytes at pa 0x%x (%s)%s%n", w.id(), w.len(), w.pa(), w.label(),
                     w.condition() == null ? "" : " if " + w.condition());
@@ -285,11 +288,17 @@ public final class Repl {
     }
 
     private void breakCmd(String[] a) {
-        need(a, 1, "break ADDR|SYMBOL");
+        Debugger.Condition cond = null;
+        int ifAt = Arrays.asList(a).indexOf("if");
+        if (ifAt >= 0) {
+            cond = Debugger.Condition.parse(String.join(" ", Arrays.copyOfRange(a, ifAt + 1, a.length)), dbg.symbols());
+            a = Arrays.copyOfRange(a, 0, ifAt);
+        }
+        need(a, 1, "break ADDR|SYMBOL [if COND]");
         String expr = String.join(" ", a);
         long pc = dbg.symbols().parse(expr);
-        Debugger.Breakpoint b = dbg.addBreakpoint(pc, expr);
-        out.printf("breakpoint %d at %s%n", b.id(), instructionAt(pc));
+        Debugger.Breakpoint b = dbg.addBreakpoint(pc, expr, cond);
+        out.printf("breakpoint %d at %s%s%n", b.id(), instructionAt(pc), cond == null ? "" : " if " + cond);
     }
 
     private void watch(String[] a) {
@@ -298,7 +307,7 @@ public final class Repl {
         Debugger.Condition cond = null;
         int ifAt = Arrays.asList(r).indexOf("if");
         if (ifAt >= 0) {
-            cond = Debugger.Condition.parse(String.join(" ", Arrays.copyOfRange(r, ifAt + 1, r.length)));
+            cond = Debugger.Condition.parse(String.join(" ", Arrays.copyOfRange(r, ifAt + 1, r.length)), dbg.symbols());
             r = Arrays.copyOfRange(r, 0, ifAt);
         }
         need(r, 1, "watch [-p] ADDR [LEN] [if COND]");
