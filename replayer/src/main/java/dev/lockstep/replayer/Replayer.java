@@ -195,7 +195,11 @@ public final class Replayer implements AutoCloseable {
     public void restoreCheckpoint(dev.lockstep.traceformat.CheckpointInfo info) {
         dev.lockstep.traceformat.Checkpoint c = trace.checkpoints().readCheckpoint(info.id());
         byte[][] pages = new byte[c.pageCount()][];
-        for (int p = 0; p < pages.length; p++) pages[p] = c.page(p);
+        // All-zero pages share one array, so resume points taken after this restore hold only written RAM.
+        for (int p = 0; p < pages.length; p++) {
+            byte[] page = c.page(p);
+            pages[p] = java.util.Arrays.equals(page, zeroPage(page.length)) ? zeroPage(page.length) : page;
+        }
         machine.restore(new Machine.Snapshot(c.instret(), c.machineState(), pages));
         reposition(c.instret());
         lastApplied = c.instret();
@@ -205,6 +209,13 @@ public final class Replayer implements AutoCloseable {
             pending = null;
             if (e instanceof LogEntry.Checkpoint k && k.checkpointId() == info.id()) break;
         }
+    }
+
+    private static byte[] zero = new byte[0];
+
+    private static byte[] zeroPage(int size) {
+        if (zero.length != size) zero = new byte[size];
+        return zero;
     }
 
     private void reposition(long instret) {

@@ -95,9 +95,12 @@ public final class TimeTravel implements AutoCloseable {
         return s;
     }
 
+    /** The latest point a seek to {@code t} could restore: in memory or one of the trace's checkpoints. */
     private long bestPointAtOrBefore(long t) {
         Long k = points.floorKey(t);
-        return k == null ? -1 : k;
+        long best = k == null ? -1 : k;
+        for (CheckpointInfo c : replayer.trace().checkpoints().list()) if (c.instret() <= t && c.instret() > best) best = c.instret();
+        return best;
     }
 
     private void remember(Replayer.Resume r) {
