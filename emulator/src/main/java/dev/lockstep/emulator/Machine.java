@@ -488,6 +488,17 @@ public final class Machine {
         hart.updateTimers();
     }
 
+    /** Each device's saved state by name, in board order: what a debugger's state diff compares. */
+    public java.util.Map<String, byte[]> deviceStates() {
+        java.util.Map<String, byte[]> states = new java.util.LinkedHashMap<>();
+        for (Device d : devices) {
+            StateWriter w = new StateWriter();
+            d.save(w);
+            states.put(d.name(), w.toByteArray());
+        }
+        return states;
+    }
+
     /** Hash of the whole machine state; equal states hash equal, and so do only those (with overwhelming odds). */
     public long stateHash() {
         byte[] core = coreState();

@@ -36,6 +36,8 @@ public final class Replayer implements AutoCloseable {
     private Stop debugStop;
     private LogEntry.End end;
     private long hashesChecked, outputsChecked, entriesApplied;
+    /** Instruction number of the last non-WALL entry applied, or -1: a resume point must come after it. */
+    private long lastApplied = -1;
     private final long outputHashSeed = 0;
 
     private Replayer(Trace trace, Machine machine) {
@@ -68,6 +70,24 @@ public final class Replayer implements AutoCloseable {
     public long outputsChecked() { return outputsChecked; }
     public long entriesApplied() { return entriesApplied; }
     public LogEntry.End end() { return end; }
+
+    private boolean checking = true;
+    private Divergence firstMismatch;
+
+    /**
+     * With checking off, a STATE_HASH or OUTPUT entry that disagrees with the replay is noted
+     * ({@link #firstMismatch}) instead of thrown: trace diffs replay edited or foreign traces to see where
+     * they go, and the debugger can still look past a bad hash.
+     */
+    public void setChecking(boolean on) { this.checking = on; }
+
+    /** The first STATE_HASH or OUTPUT mismatch seen with checking off, or null. */
+    public Divergence firstMismatch() { return firstMismatch; }
+
+    private void mismatch(Divergence d) {
+        if (checking) throw d;
+        if (firstMismatch == null) firstMismatch = d;
+    }
 
     /** Where replayed guest output goes (the console, for `lockstep replay`). */
     public void setSink(OutputSink sink) { this.sink = sink; }
@@ -131,6 +151,7 @@ public final class Replayer implements AutoCloseable {
             if (debugStop != null) return debugStop;
             pending = null;
             entriesApplied++;
+            lastApplied = e.instret();
             if (apply(e)) return Stop.END;
         }
     }
@@ -154,7 +175,13 @@ public final class Replayer implements AutoCloseable {
         public long instret() { return snapshot.instret(); }
     }
 
-    /** Captures a resume point; valid only from a {@link SnapshotHook} or after {@link #restore}. */
+    /**
+     * Whether {@link #capture} may be called now: no entry stamped with the current instruction number has
+     * been applied yet, so resuming here re-reads exactly the entries still to come.
+     */
+    public boolean quiet() { return lastApplied < machine.instret() && !machine.halted(); }
+
+    /** Captures a resume point; valid only from a {@link SnapshotHook}, after {@link #restore}, or when {@link #quiet}. */
     public Resume capture() { return new Resume(machine.snapshot(), console.toByteArray()); }
 
     /** Puts the machine and the entry cursor back at {@code r}. */
@@ -168,15 +195,27 @@ public final class Replayer implements AutoCloseable {
     public void restoreCheckpoint(dev.lockstep.traceformat.CheckpointInfo info) {
         dev.lockstep.traceformat.Checkpoint c = trace.checkpoints().readCheckpoint(info.id());
         byte[][] pages = new byte[c.pageCount()][];
-        for (int p = 0; p < pages.length; p++) pages[p] = c.page(p);
+        // All-zero pages share one array, so resume points taken after this restore hold only written RAM.
+        for (int p = 0; p < pages.length; p++) {
+            byte[] page = c.page(p);
+            pages[p] = java.util.Arrays.equals(page, zeroPage(page.length)) ? zeroPage(page.length) : page;
+        }
         machine.restore(new Machine.Snapshot(c.instret(), c.machineState(), pages));
         reposition(c.instret());
+        lastApplied = c.instret();
         while (true) {
             LogEntry e = peek();
             if (e == null) break;
             pending = null;
             if (e instanceof LogEntry.Checkpoint k && k.checkpointId() == info.id()) break;
         }
+    }
+
+    private static byte[] zero = new byte[0];
+
+    private static byte[] zeroPage(int size) {
+        if (zero.length != size) zero = new byte[size];
+        return zero;
     }
 
     private void reposition(long instret) {
@@ -186,6 +225,7 @@ public final class Replayer implements AutoCloseable {
         walls.clear();
         console.reset();
         end = null;
+        lastApplied = -1;
     }
 
     private void runTo(long target, LogEntry next, LongConsumer progress) {
@@ -233,8 +273,8 @@ public final class Replayer implements AutoCloseable {
             long actual = machine.stateHash();
             hashesChecked++;
             if (actual != h.hash()) {
-                throw new Divergence(now, e, String.format("machine state hash is %016x, the recording's is %016x",
-                        actual, h.hash()));
+                mismatch(new Divergence(now, e, String.format("machine state hash is %016x, the recording's is %016x",
+                        actual, h.hash())));
             }
         } else if (e instanceof LogEntry.Output o) {
             if (o.kind() == dev.lockstep.traceformat.OutputKind.CONSOLE) {
@@ -243,17 +283,17 @@ public final class Replayer implements AutoCloseable {
                 outputsChecked++;
                 long hash = StateHash.hashBytes(got, 0, got.length, outputHashSeed);
                 if (got.length != o.length() || hash != o.hash()) {
-                    throw new Divergence(now, e, "the guest printed " + got.length + " console bytes ("
+                    mismatch(new Divergence(now, e, "the guest printed " + got.length + " console bytes ("
                             + preview(got) + ") where the recording has " + o.length()
-                            + (o.bytes() != null ? " (" + preview(o.bytes()) + ")" : ""));
+                            + (o.bytes() != null ? " (" + preview(o.bytes()) + ")" : "")));
                 }
             }
         } else if (e instanceof LogEntry.End en) {
             end = en;
             if (en.reason() == dev.lockstep.traceformat.EndReason.POWEROFF
                     && (!machine.halted() || machine.exitCode() != en.exitCode())) {
-                throw new Divergence(now, e, machine.halted() ? "the guest exited with " + machine.exitCode()
-                        : "the guest is still running where the recording powered off");
+                mismatch(new Divergence(now, e, machine.halted() ? "the guest exited with " + machine.exitCode()
+                        : "the guest is still running where the recording powered off"));
             }
             return true;
         } else if (!(e instanceof LogEntry.Checkpoint) && !(e instanceof LogEntry.Heartbeat)) {

@@ -41,22 +41,66 @@ public final class TimeTravel implements AutoCloseable {
     /** Moves to instruction {@code target} (clamped to the recording), replaying from the best resume point. */
     public void seek(long target) {
         long t = Math.max(0, Math.min(target, end));
-        if (t < now() || bestPointAtOrBefore(t) > now()) {
-            Map.Entry<Long, Replayer.Resume> mem = points.floorEntry(t);
-            CheckpointInfo disk = null;
-            for (CheckpointInfo c : replayer.trace().checkpoints().list()) {
-                if (c.instret() <= t && (disk == null || c.instret() > disk.instret())) disk = c;
-            }
-            if (disk != null && (mem == null || disk.instret() > mem.getKey())) replayer.restoreCheckpoint(disk);
-            else if (mem != null) replayer.restore(mem.getValue());
-        }
+        if (t < now() || bestPointAtOrBefore(t) > now()) restoreBest(t);
+        approach(t);
         replayer.run(t, null);
         thin();
     }
 
+    /** Restores the latest point at or before {@code t}: in memory or on disk, whichever is later. */
+    private void restoreBest(long t) {
+        Map.Entry<Long, Replayer.Resume> mem = points.floorEntry(t);
+        CheckpointInfo disk = null;
+        for (CheckpointInfo c : replayer.trace().checkpoints().list()) {
+            if (c.instret() <= t && (disk == null || c.instret() > disk.instret())) disk = c;
+        }
+        if (disk != null && (mem == null || disk.instret() > mem.getKey())) replayer.restoreCheckpoint(disk);
+        else if (mem != null) replayer.restore(mem.getValue());
+    }
+
+    /** Distances before a seek's target at which resume points are left, so stepping back from there is cheap. */
+    private static final long[] NEAR = {16L << 20, 1L << 20, 64L << 10};
+
+    /**
+     * On the way to {@code t}, leaves resume points a little before it (where no point is close already):
+     * a reverse step or a short seek back then replays thousands of instructions, not a whole interval.
+     */
+    private void approach(long t) {
+        for (long d : NEAR) {
+            long at = t - d;
+            if (at <= now()) continue;
+            Long near = points.floorKey(t);
+            if (near != null && near >= at - d / 2) continue;
+            if (replayer.run(at, null) != Replayer.Stop.LIMIT) return;
+            if (replayer.quiet()) remember(replayer.capture());
+        }
+    }
+
+    /**
+     * Instruction numbers below {@code t} from which a seek replays without another restore (in-memory resume
+     * points and the trace's checkpoints), latest first, ending with 0. Backward searches replay the
+     * intervals between them, latest first.
+     */
+    public java.util.List<Long> restorePointsBelow(long t) {
+        java.util.TreeSet<Long> all = new java.util.TreeSet<>(points.headMap(t, false).keySet());
+        for (CheckpointInfo c : replayer.trace().checkpoints().list()) if (c.instret() < t) all.add(c.instret());
+        if (t > 0) all.add(0L);
+        return new java.util.ArrayList<>(all.descendingSet());
+    }
+
+    /** Replays forward from here up to {@code limit} with the machine's breakpoints and watchpoints; see {@link Replayer#run}. */
+    public Replayer.Stop run(long limit) {
+        Replayer.Stop s = replayer.run(Math.min(limit, end), null);
+        thin();
+        return s;
+    }
+
+    /** The latest point a seek to {@code t} could restore: in memory or one of the trace's checkpoints. */
     private long bestPointAtOrBefore(long t) {
         Long k = points.floorKey(t);
-        return k == null ? -1 : k;
+        long best = k == null ? -1 : k;
+        for (CheckpointInfo c : replayer.trace().checkpoints().list()) if (c.instret() <= t && c.instret() > best) best = c.instret();
+        return best;
     }
 
     private void remember(Replayer.Resume r) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** Prints log entries; `--from` seeks in O(log n) without scanning the trace. */
 @Command(name = "events", mixinStandardHelpOptions = true, description = "List a trace's log entries.")
-final class EventsCommand implements Callable<Integer> {
+public final class EventsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "The trace directory.")
     Path dir;
 
@@ -59,7 +59,8 @@ final class EventsCommand implements Callable<Integer> {
         return 0;
     }
 
-    static String text(LogEntry e) {
+    /** One entry as a line of text: instruction number, type, data. */
+    public static String text(LogEntry e) {
         String data;
         if (e instanceof LogEntry.ConsoleIn c) data = quote(c.bytes());
         else if (e instanceof LogEntry.Output o) data = o.kind() + " " + o.length() + " bytes hash " + Long.toHexString(o.hash())

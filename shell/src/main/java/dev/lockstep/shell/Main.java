@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
         description = {"Record/replay debugging and fault tolerance for a deterministic RISC-V machine.", "",
                 "A guest runs on an emulated QEMU-virt-compatible RV64 machine whose every",
                 "non-deterministic input is a log entry (instruction number, type, data)."},
-        subcommands = {RunCommand.class, RecordCommand.class, ReplayCommand.class, InfoCommand.class, EventsCommand.class, DemoCommand.class,
-                PrimaryCommand.class, BackupCommand.class, ArbiterCommand.class, ClientCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, RecordCommand.class, ReplayCommand.class, InfoCommand.class, EventsCommand.class,
+                ShellCommand.class, DiffCommand.class, DemoCommand.class, PrimaryCommand.class, BackupCommand.class,
+                ArbiterCommand.class, ClientCommand.class, DebuggerBenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'lockstep COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
     @Option(names = "--debug", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)

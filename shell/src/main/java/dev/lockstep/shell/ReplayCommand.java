@@ -33,8 +33,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Do not print the guest's console output.")
     boolean quiet;
 
+    @Option(names = "--gdb", paramLabel = "PORT", description = {"Serve gdb's remote protocol on 127.0.0.1:PORT (0: any free "
+            + "port) instead of replaying to the end; reverse-stepi and reverse-continue work. In gdb: target remote "
+            + "127.0.0.1:PORT"})
+    Integer gdb;
+
     @Override
     public Integer call() throws Exception {
+        if (gdb != null) return serveGdb();
         OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
         try (Replayer r = Replayer.open(dir); Progress progress = new Progress("replay", r.trace().totalInstructions())) {
             if (!quiet) r.setSink((k, i, d, o, l) -> {
@@ -74,6 +80,16 @@ final class ReplayCommand implements Callable<Integer> {
                 return 0;
             }
             return r.end() != null ? r.end().exitCode() : 0;
+        }
+    }
+
+    private int serveGdb() throws Exception {
+        try (dev.lockstep.shell.debug.Debugger dbg = dev.lockstep.shell.debug.Debugger.open(dir);
+             dev.lockstep.shell.debug.GdbStub stub = new dev.lockstep.shell.debug.GdbStub(dbg, gdb)) {
+            System.err.printf("lockstep: gdb stub on 127.0.0.1:%d for %s (%,d instructions); in gdb: target remote 127.0.0.1:%d%n",
+                    stub.port(), dir, dbg.end(), stub.port());
+            stub.serveOne();
+            return 0;
         }
     }
 }

@@ -21,12 +21,15 @@ final class Cli {
      * Runs {@code lockstep args...} with empty stdin. (Surefire talks to its forked JVM over the real stdin,
      * so the guest console must never read it.)
      */
-    static synchronized Result run(String... args) {
+    static Result run(String... args) { return runWithInput("", args); }
+
+    /** Runs {@code lockstep args...} with {@code stdin} as its standard input (a scripted shell session). */
+    static synchronized Result runWithInput(String stdin, String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         InputStream oldIn = System.in;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         try {
-            System.setIn(new ByteArrayInputStream(new byte[0]));
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int exit = Main.execute(args);

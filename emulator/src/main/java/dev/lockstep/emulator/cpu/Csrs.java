@@ -82,6 +82,7 @@ final class Csrs {
     }
 
     private void fpAccess(Insn in) {
+        if (in == null) return; // the debugger's peek: no access check
         if (hart.fp == null || (mstatus & MSTATUS_FS) == 0) throw hart.illegal(in);
     }
 

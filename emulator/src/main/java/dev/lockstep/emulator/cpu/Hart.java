@@ -828,6 +828,9 @@ public final class Hart {
     /** Reads a CSR as the debugger sees it (no privilege checks, no side effects). */
     public long readCsr(int number) { return csr.peek(number); }
 
+    /** For debuggers: the physical address of a data access to {@code va} now, or -1; never changes the guest. */
+    public long debugTranslate(long va) { return mmu.peek(va); }
+
     public void attachFpu(FpState fp) {
         this.fp = fp;
         csr.misa |= Csrs.MISA_F | Csrs.MISA_D;

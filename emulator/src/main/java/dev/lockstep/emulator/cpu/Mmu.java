@@ -104,6 +104,36 @@ final class Mmu {
     private static long raiseBus() { throw Bus.FAULT; }
 
     /**
+     * The debugger's view of {@code va}: the physical address a data access at the current privilege
+     * (MPRV included) would reach, or -1 if it would fault. Reads the page table only: no A/D updates,
+     * no TLB fill, no trap, no permission check beyond a valid leaf, so looking never changes the guest.
+     */
+    long peek(long va) {
+        Csrs c = hart.csr;
+        int priv = (c.mstatus & Csrs.MSTATUS_MPRV) != 0 && hart.priv == Priv.M ? (int) ((c.mstatus >>> 11) & 3) : hart.priv;
+        long mode = c.satp >>> 60;
+        if (priv == Priv.M || mode == 0) return va;
+        int levels = mode == 8 ? 3 : 4;
+        int vaBits = 12 + 9 * levels;
+        if ((va << (64 - vaBits)) >> (64 - vaBits) != va) return -1;
+        long a = (c.satp & ((1L << 44) - 1)) << 12;
+        for (int level = levels - 1; level >= 0; level--) {
+            long pteAddr = a + ((va >>> (12 + 9 * level)) & 511) * 8;
+            if (!hart.bus.isRam(pteAddr, 8)) return -1;
+            long pte = hart.bus.read(pteAddr, 8);
+            if ((pte & PTE_V) == 0 || ((pte & PTE_R) == 0 && (pte & PTE_W) != 0)) return -1;
+            long ppn = (pte >>> 10) & ((1L << 44) - 1);
+            if ((pte & (PTE_R | PTE_X)) == 0) {
+                a = ppn << 12;
+                continue;
+            }
+            long superMask = (1L << (9 * level)) - 1;
+            return (((ppn & ~superMask) | ((va >>> 12) & superMask)) << 12) | (va & 0xfff);
+        }
+        return -1;
+    }
+
+    /**
      * Whether the PMP lets privilege {@code priv} access [pa, pa+size). The lowest-numbered entry that
      * matches any byte decides, and must cover all of them. With no active entry every access is allowed,
      * as QEMU 7.2 does; otherwise an S/U access that matches nothing fails and an M access succeeds.

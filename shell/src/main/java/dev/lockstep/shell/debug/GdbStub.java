@@ -1,0 +1,349 @@
+// gdb's remote serial protocol over a replayed trace, with reverse execution (bc/bs) as seeks.
+package dev.lockstep.shell.debug;
+
+import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.cpu.Hart;
+import dev.lockstep.emulator.isa.CsrNames;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A gdb remote stub for one connection: a riscv64 target description with FP registers and CSRs,
+ * g/G p/P m/M, Z0/z0 (and Z1) breakpoints, Z2/z2 write watchpoints, c/s and vCont, reverse bc/bs,
+ * and {@code monitor} commands that run in the debugger's REPL ({@code monitor when}, {@code monitor
+ * seek N}, {@code monitor last-write ADDR}...). Register numbers are gdb's riscv ones: x0-x31 0-31,
+ * pc 32, f0-f31 33-64, CSR n at 65+n, the privilege mode at 65+4096.
+ */
+public final class GdbStub implements AutoCloseable {
+    private static final int PC = 32, FIRST_FP = 33, FIRST_CSR = 65, PRIV = 65 + 4096;
+    private final Debugger dbg;
+    private final ServerSocket server;
+    private final Map<Long, Integer> breakIds = new HashMap<>();
+    private final Map<Integer, Long> watchAddress = new HashMap<>();
+    private final String targetXml;
+    private boolean noAck;
+
+    /** Listens on 127.0.0.1:{@code port} (0 picks a free port); only loopback peers can reach it. */
+    public GdbStub(Debugger dbg, int port) throws IOException {
+        this.dbg = dbg;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        this.targetXml = targetDescription();
+    }
+
+    public int port() { return server.getLocalPort(); }
+
+    /** Serves one gdb connection until it detaches, kills or disconnects. */
+    public void serveOne() throws IOException {
+        try (Socket s = server.accept()) {
+            s.setTcpNoDelay(true);
+            serve(s.getInputStream(), s.getOutputStream());
+        }
+    }
+
+    @Override
+    public void close() throws IOException { server.close(); }
+
+    private void serve(InputStream in, OutputStream out) throws IOException {
+        while (true) {
+            int c = in.read();
+            if (c < 0) return;
+            if (c != '$') continue; // acks, and ^C (there is nothing to interrupt: every run is synchronous)
+            ByteArrayOutputStream pkt = new ByteArrayOutputStream();
+            while ((c = in.read()) >= 0 && c != '#') pkt.write(c);
+            if (c < 0 || in.read() < 0 || in.read() < 0) return;
+            if (!noAck) out.write('+');
+            String packet = unescape(pkt.toByteArray());
+            String reply;
+            try {
+                reply = handle(packet);
+            } catch (LockstepException e) {
+                reply = "E01";
+            }
+            if (reply == null) {
+                send(out, "OK");
+                return;
+            }
+            send(out, reply);
+            if (packet.equals("QStartNoAckMode")) noAck = true;
+        }
+    }
+
+    private static String unescape(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '}' && i + 1 < b.length) s.append((char) ((b[++i] ^ 0x20) & 0xff));
+            else s.append((char) (b[i] & 0xff));
+        }
+        return s.toString();
+    }
+
+    private void send(OutputStream out, String data) throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (char ch : data.toCharArray()) {
+            if (ch == '$' || ch == '#' || ch == '}' || ch == '*') body.append('}').append((char) (ch ^ 0x20));
+            else body.append(ch);
+        }
+        int sum = 0;
+        for (char ch : body.toString().toCharArray()) sum += ch;
+        out.write(("$" + body + "#" + String.format("%02x", sum & 0xff)).getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    /** The reply to one packet; null means reply OK and end the session. */
+    private String handle(String p) {
+        if (p.startsWith("qSupported")) {
+            return "PacketSize=4000;qXfer:features:read+;swbreak+;hwbreak+;ReverseContinue+;ReverseStep+;QStartNoAckMode+;vContSupported+";
+        }
+        if (p.equals("QStartNoAckMode")) return "OK";
+        if (p.startsWith("qXfer:features:read:target.xml:")) return xfer(p.substring("qXfer:features:read:target.xml:".length()));
+        if (p.startsWith("qXfer:")) return "E00";
+        if (p.equals("?")) return "T05thread:1;";
+        if (p.equals("qAttached")) return "1";
+        if (p.equals("qC")) return "QC1";
+        if (p.equals("qfThreadInfo")) return "m1";
+        if (p.equals("qsThreadInfo")) return "l";
+        if (p.startsWith("H") || p.startsWith("T")) return "OK";
+        if (p.startsWith("qRcmd,")) return monitor(p.substring(6));
+        if (p.equals("g")) return readAll();
+        if (p.startsWith("G")) return writeAll(p.substring(1));
+        if (p.startsWith("p")) return readRegister(Integer.parseInt(p.substring(1), 16));
+        if (p.startsWith("P")) {
+            int eq = p.indexOf('=');
+            return writeRegister(Integer.parseInt(p.substring(1, eq), 16), le(p.substring(eq + 1)));
+        }
+        if (p.startsWith("m")) return readMemory(p.substring(1));
+        if (p.startsWith("M")) return writeMemory(p.substring(1));
+        if (p.startsWith("Z") || p.startsWith("z")) return point(p);
+        if (p.equals("vCont?")) return "vCont;c;C;s;S";
+        if (p.startsWith("vCont;")) {
+            char action = p.charAt(6);
+            return action == 's' || action == 'S' ? step() : resume();
+        }
+        if (p.startsWith("vMustReplyEmpty")) return "";
+        if (p.equals("c") || p.startsWith("c") || p.startsWith("C")) return resume();
+        if (p.equals("s") || p.startsWith("s") || p.startsWith("S")) return step();
+        if (p.equals("bc")) return stop(dbg.rcont(), false);
+        if (p.equals("bs")) {
+            if (dbg.now() == 0) return "T05replaylog:begin;thread:1;";
+            dbg.rstep(1);
+            return "T05thread:1;";
+        }
+        if (p.equals("D") || p.startsWith("D;")) return null;
+        if (p.equals("k")) return null;
+        return "";
+    }
+
+    private String resume() { return stop(dbg.cont(), true); }
+
+    private String step() {
+        if (dbg.now() >= dbg.end()) return "T05replaylog:end;thread:1;";
+        dbg.step(1);
+        return "T05thread:1;";
+    }
+
+    /**
+     * The stop reply. gdb treats RISC-V watchpoints as firing before the access and steps over the
+     * writing instruction itself (in the direction it is going) before it compares values; so a forward
+     * hit is reported before the write and a backward one after it, and gdb's step lands where the
+     * REPL stops: after the write going forward, before it going back.
+     */
+    private String stop(Debugger.Stop s, boolean forward) {
+        return switch (s.reason()) {
+            case BREAKPOINT -> "T05swbreak:;thread:1;";
+            case WATCHPOINT -> {
+                dbg.timeTravel().seek(forward ? s.writerInstret() : s.writerInstret() + 1);
+                Long va = watchAddress.get(s.id());
+                yield String.format("T05watch:%x;thread:1;", va != null ? va : s.writePa());
+            }
+            case END -> "T05replaylog:end;thread:1;";
+            case START -> "T05replaylog:begin;thread:1;";
+            default -> "T05thread:1;";
+        };
+    }
+
+    private String xfer(String args) {
+        String[] ol = args.split(",");
+        int off = Integer.parseInt(ol[0], 16), len = Integer.parseInt(ol[1], 16);
+        if (off >= targetXml.length()) return "l";
+        String chunk = targetXml.substring(off, Math.min(targetXml.length(), off + len));
+        return (off + len >= targetXml.length() ? "l" : "m") + chunk;
+    }
+
+    // ---------------------------------------------------------------- registers
+
+    private static String hex64(long v) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) s.append(String.format("%02x", (v >>> (8 * i)) & 0xff));
+        return s.toString();
+    }
+
+    private static long le(String hex) {
+        long v = 0;
+        for (int i = 0; i + 1 < hex.length() && i < 16; i += 2) v |= Long.parseLong(hex.substring(i, i + 2), 16) << (4 * i);
+        return v;
+    }
+
+    private String readAll() {
+        Hart h = dbg.hart();
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 32; i++) s.append(hex64(h.x(i)));
+        s.append(hex64(h.pc()));
+        return s.toString();
+    }
+
+    private String writeAll(String hex) {
+        for (int i = 0; i <= 32 && (i + 1) * 16 <= hex.length(); i++) writeRegister(i, le(hex.substring(i * 16, i * 16 + 16)));
+        return "OK";
+    }
+
+    private String readRegister(int n) {
+        Hart h = dbg.hart();
+        if (n < 32) return hex64(h.x(n));
+        if (n == PC) return hex64(h.pc());
+        if (n < FIRST_CSR) return hex64(h.f(n - FIRST_FP));
+        if (n == PRIV) return hex64(h.priv());
+        if (n <= FIRST_CSR + 3) return hex64(h.readCsr(n - FIRST_CSR)).substring(0, 8); // fflags, frm, fcsr: 32 bits
+        if (n < FIRST_CSR + 4096) return hex64(h.readCsr(n - FIRST_CSR));
+        return "E01";
+    }
+
+    /** Changes the replayed machine until the next seek (gdb's "set $a0 = 1"); the recording itself never changes. */
+    private String writeRegister(int n, long v) {
+        Hart h = dbg.hart();
+        if (n < 32) h.setX(n, v);
+        else if (n == PC) h.setPc(v);
+        else return "E01";
+        return "OK";
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    private String readMemory(String args) {
+        String[] al = args.split(",");
+        long addr = Long.parseUnsignedLong(al[0], 16);
+        int len = Math.min(Integer.parseInt(al[1], 16), 0x1000);
+        byte[] b = dbg.memory().read(addr, len);
+        if (b == null) {
+            // As much as is readable, as gdb allows a short read.
+            int ok = 0;
+            while (ok < len && dbg.memory().read(addr + ok, 1) != null) ok++;
+            if (ok == 0) return "E14";
+            b = dbg.memory().read(addr, ok);
+        }
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) s.append(String.format("%02x", x & 0xff));
+        return s.toString();
+    }
+
+    private String writeMemory(String args) {
+        int colon = args.indexOf(':');
+        String[] al = args.substring(0, colon).split(",");
+        long addr = Long.parseUnsignedLong(al[0], 16);
+        String data = args.substring(colon + 1);
+        byte[] b = new byte[data.length() / 2];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) Integer.parseInt(data.substring(2 * i, 2 * i + 2), 16);
+        return dbg.memory().write(addr, b) ? "OK" : "E14";
+    }
+
+    // ---------------------------------------------------------------- breakpoints and watchpoints
+
+    private String point(String p) {
+        boolean insert = p.charAt(0) == 'Z';
+        int type = p.charAt(1) - '0';
+        String[] f = p.substring(3).split("[,;]");
+        long addr = Long.parseUnsignedLong(f[0], 16);
+        long kind = Long.parseLong(f[1], 16);
+        switch (type) {
+            case 0, 1 -> {
+                if (insert) {
+                    if (!breakIds.containsKey(addr)) breakIds.put(addr, dbg.addBreakpoint(addr, String.format("gdb 0x%x", addr), null).id());
+                } else {
+                    Integer id = breakIds.remove(addr);
+                    if (id != null) dbg.delete(id);
+                }
+                return "OK";
+            }
+            case 2 -> {
+                long pa = dbg.memory().translate(addr);
+                if (pa == -1) return "E01";
+                if (insert) {
+                    int id = dbg.addWatchpoint(pa, kind, String.format("gdb 0x%x", addr), null).id();
+                    watchAddress.put(id, addr);
+                } else {
+                    watchAddress.entrySet().removeIf(e -> e.getValue() == addr && dbg.delete(e.getKey()));
+                }
+                return "OK";
+            }
+            default -> {
+                return ""; // read and access watchpoints: not supported (gdb falls back or says so)
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- monitor
+
+    private String monitor(String hex) {
+        byte[] b = new byte[hex.length() / 2];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+        String cmd = new String(b, StandardCharsets.UTF_8).strip();
+        StringWriter sw = new StringWriter();
+        PrintWriter pw = new PrintWriter(sw);
+        if (cmd.equals("when")) pw.printf("instruction %d%n", dbg.now());
+        else new Repl(dbg, pw).execute(cmd);
+        pw.flush();
+        String text = sw.toString();
+        if (text.isEmpty()) return "OK";
+        StringBuilder s = new StringBuilder();
+        for (byte x : text.getBytes(StandardCharsets.UTF_8)) s.append(String.format("%02x", x & 0xff));
+        return s.toString();
+    }
+
+    // ---------------------------------------------------------------- target description
+
+    private static String targetDescription() {
+        StringBuilder x = new StringBuilder("<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target version=\"1.0\">\n");
+        x.append("<architecture>riscv:rv64</architecture>\n");
+        x.append("<feature name=\"org.gnu.gdb.riscv.cpu\">\n");
+        for (int i = 0; i < 32; i++) {
+            String n = dev.lockstep.emulator.isa.Disassembler.xName(i);
+            String type = i == 1 ? "code_ptr" : i == 2 || i == 8 ? "data_ptr" : "int";
+            x.append(String.format("  <reg name=\"%s\" bitsize=\"64\" regnum=\"%d\" type=\"%s\"/>\n", n, i, type));
+        }
+        x.append("  <reg name=\"pc\" bitsize=\"64\" regnum=\"32\" type=\"code_ptr\"/>\n</feature>\n");
+        x.append("<feature name=\"org.gnu.gdb.riscv.fpu\">\n");
+        x.append("  <union id=\"riscv_double\"><field name=\"float\" type=\"ieee_single\"/><field name=\"double\" type=\"ieee_double\"/></union>\n");
+        for (int i = 0; i < 32; i++) {
+            x.append(String.format("  <reg name=\"%s\" bitsize=\"64\" regnum=\"%d\" type=\"riscv_double\"/>\n",
+                    dev.lockstep.emulator.isa.Disassembler.fName(i), FIRST_FP + i));
+        }
+        for (String n : new String[] {"fflags", "frm", "fcsr"}) {
+            x.append(String.format("  <reg name=\"%s\" bitsize=\"32\" regnum=\"%d\" type=\"int\" group=\"float\"/>\n", n,
+                    FIRST_CSR + CsrNames.number(n)));
+        }
+        x.append("</feature>\n<feature name=\"org.gnu.gdb.riscv.csr\">\n");
+        TreeMap<Integer, String> csrs = new TreeMap<>();
+        for (String n : CsrNames.allNames()) csrs.put(CsrNames.number(n), n);
+        for (var e : csrs.entrySet()) {
+            if (e.getKey() <= 3) continue;
+            x.append(String.format("  <reg name=\"%s\" bitsize=\"64\" regnum=\"%d\" type=\"int\" group=\"csr\"/>\n", e.getValue(),
+                    FIRST_CSR + e.getKey()));
+        }
+        x.append("</feature>\n<feature name=\"org.gnu.gdb.riscv.virtual\">\n");
+        x.append(String.format("  <reg name=\"priv\" bitsize=\"64\" regnum=\"%d\" type=\"int\" group=\"general\"/>\n", PRIV));
+        x.append("</feature>\n</target>\n");
+        return x.toString();
+    }
+}
