@@ -1,6 +1,7 @@
 // The host ends of a live machine's virtio devices: disk file, UDP network, entropy.
 package dev.lockstep.shell;
 
+import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.host.DgramNetwork;
 import dev.lockstep.emulator.host.FileDisk;
@@ -11,6 +12,8 @@ import dev.lockstep.emulator.io.OutputSink;
 import dev.lockstep.emulator.virtio.VirtioBlk;
 import dev.lockstep.emulator.virtio.VirtioNet;
 import dev.lockstep.emulator.virtio.VirtioRng;
+import dev.lockstep.replayer.Sessions;
+import dev.lockstep.traceformat.GuestImage;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +53,29 @@ final class HostDevices implements AutoCloseable {
             throw e;
         }
     }
+
+    /** The devices the options ask for, as a trace header records them (a shared disk: `FileDisk` carries read data). */
+    static Sessions.Devices describe(RunOptions o) {
+        String drive = o.driveFile();
+        Sessions.Devices.Disk disk = null;
+        if (drive != null) {
+            Path p = Path.of(drive);
+            try {
+                disk = new Sessions.Devices.Disk(diskImageName(p), java.nio.file.Files.size(p), true);
+            } catch (java.io.IOException e) {
+                throw new LockstepException("disk image " + drive + ": " + e.getMessage(), e);
+            }
+        }
+        return new Sessions.Devices(disk, o.netdev != null ? o.macBytes() : null, o.rng);
+    }
+
+    /** The disk's image for a trace header (embedded when small), or null without --drive. */
+    static GuestImage diskImage(RunOptions o) {
+        String drive = o.driveFile();
+        return drive == null ? null : Sessions.diskImage(diskImageName(Path.of(drive)), Path.of(drive));
+    }
+
+    private static String diskImageName(Path p) { return "disk:" + p.getFileName(); }
 
     /** Whether a backend queues input of its own (disk completions, received frames). */
     boolean feedsInput() { return !open.isEmpty(); }

@@ -35,7 +35,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
+        OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
         try (Replayer r = Replayer.open(dir); Progress progress = new Progress("replay", r.trace().totalInstructions())) {
             if (!quiet) r.setSink((k, i, d, o, l) -> {
                 if (k == OutputKind.CONSOLE) {
