@@ -88,7 +88,13 @@ public final class Backup {
         Wire.Header h = Wire.Header.decode(f.payload());
         TraceHeader th = TraceHeader.decode(h.traceHeader(), "the header from the primary");
         machine = new Machine(MachineConfig.fromMap(th.machineConfig()), this::wallClock, this::output);
-        Sessions.spec(th, name -> ((GuestImage.Embedded) th.image(name).orElseThrow()).bytes()).bootInto(machine);
+        java.util.function.Function<String, byte[]> images = name -> {
+            if (th.image(name).orElseThrow() instanceof GuestImage.Embedded e) return e.bytes();
+            throw new LockstepException("the primary's image " + name + " is not embedded in its header");
+        };
+        // A shared disk's reads come from the log: the referenced disk image itself is never needed here.
+        Sessions.Devices.of(th.machineConfig()).attachForReplay(machine, images);
+        Sessions.spec(th, images).bootInto(machine);
         Machine.Snapshot snap = null;
         if (h.snapshot()) {
             Channel.Frame s = channel.receive();
