@@ -185,13 +185,16 @@ public final class Backup {
                         if (b.firstSeq() != persistedSeq + 1) {
                             throw new IOException("entry " + b.firstSeq() + " arrived where " + (persistedSeq + 1) + " was due");
                         }
-                        for (LogEntry e : b.entries()) {
-                            if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
-                        }
-                        trace.flush();
+                        // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
+                        // can replay them, and the output rule needs no more. The trace is written right after the
+                        // ack, so a backup killed in between loses only the trace's tail, never the service.
                         persistedSeq = b.lastSeq();
                         incoming.addAll(b.entries());
                         ack();
+                        for (LogEntry e : b.entries()) {
+                            if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
+                        }
+                        if (!channel.hasBuffered()) trace.flush();
                     }
                     case BYE -> {
                         primaryEnded = true;
