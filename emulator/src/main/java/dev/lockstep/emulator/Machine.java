@@ -155,7 +155,8 @@ public final class Machine {
     public VirtioMmio virtioSlot(int i) { return virtio[i]; }
     public Plic plic() { return plic; }
 
-    private <T extends VirtioDevice> T virtioDevice(Class<T> type) {
+    /** The plugged device of that type (the first, from slot 0 up), or null. */
+    public <T extends VirtioDevice> T virtioDevice(Class<T> type) {
         for (VirtioMmio v : virtio) if (type.isInstance(v.device())) return type.cast(v.device());
         return null;
     }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GuestImagesTest {
     private static final List<String> GUESTS =
-            List.of("hello", "bench", "bench-small", "selftest", "racy", "vmtest", "fptest", "kvserver", "kvcons", "idle");
+            List.of("hello", "bench", "bench-small", "selftest", "racy", "vmtest", "fptest", "kvserver", "kvcons", "idle", "entropy");
 
     private static boolean toolchainPresent() {
         try {

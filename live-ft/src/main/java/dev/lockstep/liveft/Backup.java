@@ -88,7 +88,13 @@ public final class Backup {
         Wire.Header h = Wire.Header.decode(f.payload());
         TraceHeader th = TraceHeader.decode(h.traceHeader(), "the header from the primary");
         machine = new Machine(MachineConfig.fromMap(th.machineConfig()), this::wallClock, this::output);
-        Sessions.spec(th, name -> ((GuestImage.Embedded) th.image(name).orElseThrow()).bytes()).bootInto(machine);
+        java.util.function.Function<String, byte[]> images = name -> {
+            if (th.image(name).orElseThrow() instanceof GuestImage.Embedded e) return e.bytes();
+            throw new LockstepException("the primary's image " + name + " is not embedded in its header");
+        };
+        // A shared disk's reads come from the log: the referenced disk image itself is never needed here.
+        Sessions.Devices.of(th.machineConfig()).attachForReplay(machine, images);
+        Sessions.spec(th, images).bootInto(machine);
         Machine.Snapshot snap = null;
         if (h.snapshot()) {
             Channel.Frame s = channel.receive();
@@ -179,13 +185,16 @@ public final class Backup {
                         if (b.firstSeq() != persistedSeq + 1) {
                             throw new IOException("entry " + b.firstSeq() + " arrived where " + (persistedSeq + 1) + " was due");
                         }
-                        for (LogEntry e : b.entries()) {
-                            if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
-                        }
-                        trace.flush();
+                        // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
+                        // can replay them, and the output rule needs no more. The trace is written right after the
+                        // ack, so a backup killed in between loses only the trace's tail, never the service.
                         persistedSeq = b.lastSeq();
                         incoming.addAll(b.entries());
                         ack();
+                        for (LogEntry e : b.entries()) {
+                            if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
+                        }
+                        if (!channel.hasBuffered()) trace.flush();
                     }
                     case BYE -> {
                         primaryEnded = true;

@@ -149,6 +149,9 @@ public final class Channel implements AutoCloseable {
         out.flush();
     }
 
+    /** Whether bytes of another frame have arrived already (so {@link #receive} would not wait for the network). */
+    public boolean hasBuffered() throws IOException { return in.available() > 0; }
+
     /** Reads the next frame; {@link SocketTimeoutException} after the silence timeout, {@link Refused} on a bad MAC. */
     public Frame receive() throws IOException {
         int k = in.read();

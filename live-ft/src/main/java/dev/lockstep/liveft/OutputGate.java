@@ -17,7 +17,8 @@ final class OutputGate implements OutputSink {
         void flush();
     }
 
-    private record Held(long seq, OutputKind kind, long instret, byte[] data) {}
+    /** Output, or (when {@code action} is set) host I/O that must wait as output does: a disk request. */
+    private record Held(long seq, OutputKind kind, long instret, byte[] data, Runnable action) {}
 
     private final ServiceSink service;
     private final java.util.function.LongSupplier lastSeq;
@@ -38,7 +39,21 @@ final class OutputGate implements OutputSink {
             service.output(kind, instret, data, off, len);
             return;
         }
-        held.add(new Held(seq, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len)));
+        held.add(new Held(seq, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
+    }
+
+    /**
+     * Runs {@code io} once the backup has acknowledged the log as far as it is now, in order with the
+     * held output: a disk write reaches the shared disk only when the backup could reproduce it.
+     */
+    synchronized void hold(Runnable io) {
+        if (closed) return;
+        long seq = lastSeq.getAsLong();
+        if (solo || (held.isEmpty() && seq <= acked)) {
+            io.run();
+            return;
+        }
+        held.add(new Held(seq, null, 0, null, io));
     }
 
     /** The backup has persisted every entry up to {@code seq}. */
@@ -46,7 +61,9 @@ final class OutputGate implements OutputSink {
         if (seq > acked) acked = seq;
         while (!held.isEmpty() && (solo || held.peek().seq <= acked)) {
             Held h = held.poll();
-            if (!closed) service.output(h.kind, h.instret, h.data, 0, h.data.length);
+            if (closed) continue;
+            if (h.action != null) h.action.run();
+            else service.output(h.kind, h.instret, h.data, 0, h.data.length);
         }
         service.flush();
     }

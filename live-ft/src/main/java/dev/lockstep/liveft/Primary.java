@@ -4,7 +4,10 @@ package dev.lockstep.liveft;
 import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.io.HostInputQueue;
 import dev.lockstep.emulator.io.InputEvent;
+import dev.lockstep.emulator.io.OutputKind;
+import dev.lockstep.emulator.io.OutputSink;
 import dev.lockstep.emulator.run.LiveRunner;
+import dev.lockstep.emulator.virtio.BlockBackend;
 import dev.lockstep.recorder.Recorder;
 import dev.lockstep.traceformat.EntryEncoder;
 import dev.lockstep.traceformat.LogEntry;
@@ -75,7 +78,20 @@ public final class Primary implements LiveRunner.Hooks {
         this.me = me;
         this.log = log;
         this.consoleAddress = "127.0.0.1:" + service.port();
-        this.gate = new OutputGate(service, () -> lastSeq);
+        this.gate = new OutputGate(new OutputGate.ServiceSink() {
+            @Override
+            public void output(OutputKind kind, long instret, byte[] data, int off, int len) {
+                OutputSink n = network;
+                if (kind == OutputKind.NET) {
+                    if (n != null) n.output(kind, instret, data, off, len);
+                } else {
+                    service.output(kind, instret, data, off, len);
+                }
+            }
+
+            @Override
+            public void flush() { service.flush(); }
+        }, () -> lastSeq);
         machine.setOutput(gate);
         this.recorder = new Recorder(machine, new Recorder.EntryLog() {
             @Override
@@ -86,6 +102,27 @@ public final class Primary implements LiveRunner.Hooks {
                 if (trace != null) trace.flush();
             }
         }, trace != null ? trace.checkpoints() : null, Recorder.Options.DEFAULT);
+    }
+
+    private volatile OutputSink network;
+
+    /** Where released NET output goes (the dgram backend): frames leave under the output rule, as console bytes do. */
+    public void network(OutputSink frames) { this.network = frames; }
+
+    /**
+     * {@code disk} behind the output rule: each request (reads and flushes too, to keep their order with
+     * the writes) reaches the disk only once the backup has acknowledged the log up to the instruction
+     * that issued it. The disk is shared (VMware FT's default): only the primary does I/O, and read data
+     * travels in the log. Plug the result into the machine's virtio-blk before the run.
+     */
+    public BlockBackend outputRuled(BlockBackend disk) {
+        return new BlockBackend() {
+            @Override public long capacity() { return disk.capacity(); }
+            @Override public void read(long id, long offset, int length) { gate.hold(() -> disk.read(id, offset, length)); }
+            @Override public void write(long id, long offset, byte[] data) { gate.hold(() -> disk.write(id, offset, data)); }
+            @Override public void flush(long id) { gate.hold(() -> disk.flush(id)); }
+            @Override public byte[] readNow(long offset, int length) { return disk.readNow(offset, length); }
+        };
     }
 
     private void appendEntry(LogEntry e) {

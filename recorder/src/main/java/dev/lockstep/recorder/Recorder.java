@@ -121,9 +121,15 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         writer.append(toEntry(event, instret));
     }
 
-    static LogEntry toEntry(InputEvent e, long instret) {
+    /** The log entry of an input event delivered at {@code instret}; a DiskDone without data (private disk) logs none. */
+    public static LogEntry toEntry(InputEvent e, long instret) {
         if (e instanceof InputEvent.ConsoleInput c) return new LogEntry.ConsoleIn(instret, c.bytes());
         if (e instanceof InputEvent.Clock c) return new LogEntry.Clock(instret, c.ticks());
+        if (e instanceof InputEvent.NetRx n) return new LogEntry.NetRx(instret, n.frame());
+        if (e instanceof InputEvent.DiskDone d) {
+            return new LogEntry.DiskDone(instret, d.requestId(), d.status(), d.data() != null ? d.data() : new byte[0]);
+        }
+        if (e instanceof InputEvent.Rng r) return new LogEntry.Rng(instret, r.bytes());
         throw new IllegalArgumentException("no log entry for " + e);
     }
 

@@ -31,6 +31,8 @@ public final class Replayer implements AutoCloseable {
     private EntryCursor cursor;
     private final ArrayDeque<LogEntry.Wall> walls = new ArrayDeque<>();
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
+    /** NET and DISK output produced and not yet checked: kind, hash, length. */
+    private final ArrayDeque<long[]> produced = new ArrayDeque<>();
     private OutputSink sink = OutputSink.DISCARD;
     private LogEntry pending;
     private Stop debugStop;
@@ -56,6 +58,7 @@ public final class Replayer implements AutoCloseable {
             Machine m = new Machine(config, i -> {
                 throw new IllegalStateException("no input port yet");
             }, OutputSink.DISCARD);
+            Sessions.Devices.of(trace.header().machineConfig()).attachForReplay(m, trace::imageBytes);
             Sessions.spec(trace.header(), trace::imageBytes).bootInto(m);
             return new Replayer(trace, m);
         } catch (RuntimeException e) {
@@ -112,6 +115,7 @@ public final class Replayer implements AutoCloseable {
     private void output(OutputKind kind, long instret, byte[] data, int off, int len) {
         sink.output(kind, instret, data, off, len);
         if (kind == OutputKind.CONSOLE) console.write(data, off, len);
+        else produced.add(new long[] {kind.ordinal(), StateHash.hashBytes(data, off, len, outputHashSeed), len});
     }
 
     private LogEntry peek() {
@@ -224,6 +228,7 @@ public final class Replayer implements AutoCloseable {
         pending = null;
         walls.clear();
         console.reset();
+        produced.clear();
         end = null;
         lastApplied = -1;
     }
@@ -269,6 +274,12 @@ public final class Replayer implements AutoCloseable {
             machine.deliver(new InputEvent.ConsoleInput(c.bytes()));
         } else if (e instanceof LogEntry.Clock c) {
             machine.deliver(new InputEvent.Clock(c.newTimeBase()));
+        } else if (e instanceof LogEntry.NetRx n) {
+            machine.deliver(new InputEvent.NetRx(n.frame()));
+        } else if (e instanceof LogEntry.DiskDone d) {
+            machine.deliver(new InputEvent.DiskDone(d.requestId(), d.status(), d.data().length == 0 ? null : d.data()));
+        } else if (e instanceof LogEntry.Rng r) {
+            machine.deliver(new InputEvent.Rng(r.bytes()));
         } else if (e instanceof LogEntry.StateHash h) {
             long actual = machine.stateHash();
             hashesChecked++;
@@ -286,6 +297,15 @@ public final class Replayer implements AutoCloseable {
                     mismatch(new Divergence(now, e, "the guest printed " + got.length + " console bytes ("
                             + preview(got) + ") where the recording has " + o.length()
                             + (o.bytes() != null ? " (" + preview(o.bytes()) + ")" : "")));
+                }
+            } else {
+                long[] p = produced.poll();
+                outputsChecked++;
+                if (p == null || p[0] != OutputKind.valueOf(o.kind().name()).ordinal() || p[1] != o.hash() || p[2] != o.length()) {
+                    throw new Divergence(now, e, p == null ? "the recording has " + o.kind() + " output of " + o.length()
+                            + " bytes here, and the guest produced none" : "the guest's " + OutputKind.values()[(int) p[0]]
+                            + " output (" + p[2] + " bytes) differs from the recording's " + o.kind() + " output ("
+                            + o.length() + " bytes)");
                 }
             }
         } else if (e instanceof LogEntry.End en) {

@@ -46,6 +46,13 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--rtc", paramLabel = "host|fixed:NANOS", defaultValue = "host", description = "The RTC once live (default: ${DEFAULT-VALUE}).")
     String rtc;
 
+    @Option(names = "--drive", paramLabel = "file=IMG", description = "The disk the primary shares (its --drive), used once live.")
+    String drive;
+
+    @Option(names = "--netdev", paramLabel = "dgram,local=HOST:PORT,remote=HOST:PORT",
+            description = "The network addresses to take over when live (the primary's --netdev).")
+    String netdev;
+
     @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "-1", description = "Stop after N instructions once live.")
     long maxInstructions;
 
@@ -67,11 +74,16 @@ final class BackupCommand implements Callable<Integer> {
             HostInputQueue queue = new HostInputQueue();
             RunOptions ro = new RunOptions();
             ro.rtc = rtc;
+            ro.drive = drive;
+            ro.netdev = netdev;
             live.machine().setInput(ro.rtcPort());
             try (ConsoleServer service = new ConsoleServer(Addresses.parse("--console", address), queue, log);
+                 HostDevices devices = HostDevices.takeOver(live.machine(), ro, queue, log);
                  var writer = live.trace()) {
                 Primary p = new Primary(live.machine(), live.header(), writer, service, queue, arb, ft.secret(), ft.options(), me, log);
                 p.solo();
+                int reissued = devices.underOutputRule(p, live.machine());
+                if (reissued > 0) log.accept("re-issued " + reissued + " disk requests that were in flight");
                 p.acceptJoins(server);
                 log.accept("live: serving the console on port " + service.port() + ", new backups join on port " + server.getLocalPort());
                 return PrimaryCommand.finish(p, live.machine(), maxInstructions < 0 ? -1L : maxInstructions, log);

@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "primary", mixinStandardHelpOptions = true,
         description = {"Run a guest as the primary of a fault-tolerant pair (docs/live-ft.md).", "",
                 "Every log entry goes to the backup over the logging channel; guest output leaves only",
-                "once the backup has acknowledged the log up to it. The console is served on TCP",
-                "(--console), the address the backup takes over when it goes live."})
+                "once the backup has acknowledged the log up to it, and so do frames (--netdev) and disk",
+                "requests (--drive: a disk shared with the backup, written by the primary only). The console",
+                "is served on TCP (--console); the backup takes over it and the network address when it goes live."})
 final class PrimaryCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;
@@ -47,26 +48,25 @@ final class PrimaryCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "DIR", description = "Also record the primary's own trace here.")
     Path trace;
 
-    @Parameters(paramLabel = "GUEST", description = "The guest ELF image or a bundled guest name (kvcons).")
+    @Parameters(paramLabel = "GUEST", description = "The guest ELF image or a bundled guest name (kvcons, or kvserver with --drive and --netdev).")
     String guest;
 
     @Override
     public Integer call() throws Exception {
-        if (options.drive != null || options.netdev != null || options.rng) {
-            throw new LockstepException("FT with --drive, --netdev or --rng is not supported yet; use a console guest (kvcons)");
-        }
         var log = FtCommon.log("primary");
         String me = ft.id("primary");
         Sessions.Spec spec = Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
-        TraceHeader header = Sessions.header(options.config(), spec);
+        TraceHeader header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
         HostInputQueue queue = new HostInputQueue();
         Machine m = new Machine(options.config(), options.rtcPort(), dev.lockstep.emulator.io.OutputSink.DISCARD);
-        spec.bootInto(m);
-        try (Arbiter arb = Arbiter.open(arbiter, ft.secret());
+        try (HostDevices devices = new HostDevices(m, options, queue);
+             Arbiter arb = Arbiter.open(arbiter, ft.secret());
              ConsoleServer service = new ConsoleServer(Addresses.parse("--console", console), queue, log);
              TraceWriter writer = trace == null ? null : TraceWriter.create(trace, header);
              ServerSocket joins = listen == null ? null : bind(listen)) {
+            spec.bootInto(m);
             Primary p = new Primary(m, header, writer, service, queue, arb, ft.secret(), ft.options(), me, log);
+            devices.underOutputRule(p, m);
             if (backup != null) {
                 p.pair(Addresses.parse("--backup", backup), 30_000);
             } else {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 /** Records a session to a trace directory that `lockstep replay` reproduces bit for bit. */
 @Command(name = "record", mixinStandardHelpOptions = true,
         description = {"Run a guest like 'lockstep run' and record the session to a trace directory.", "",
-                "Every non-deterministic input (console bytes, clock moves, RTC reads) is logged with the",
+                "Every non-deterministic input (console bytes, clock moves, RTC reads, received frames, disk",
+                "completions with the data read, entropy) is logged with the",
                 "instruction number at which it reached the guest, with state hashes and checkpoints for",
                 "verification and seeking. The trace replays bit for bit with 'lockstep replay'."})
 final class RecordCommand implements Callable<Integer> {
@@ -65,15 +66,16 @@ final class RecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (options.drive != null || options.netdev != null || options.rng) {
-            throw new LockstepException("recording sessions with --drive, --netdev or --rng is not supported yet; "
-                    + "record without them (console, clock and RTC input are recorded)");
-        }
         Sessions.Spec spec = spec();
         HostInputQueue queue = new HostInputQueue();
+        // The disk image goes into the header before the guest can write to it.
+        var header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
+        Machine m = new Machine(options.config(), options.rtcPort(), dev.lockstep.emulator.io.OutputSink.DISCARD);
         try (Console console = new Console(queue, System.out);
-             TraceWriter writer = TraceWriter.create(output, Sessions.header(options.config(), spec))) {
-            Machine m = new Machine(options.config(), options.rtcPort(), console);
+             TraceWriter writer = TraceWriter.create(output, header);
+             HostDevices devices = new HostDevices(m, options, queue)) {
+            m.setOutput(devices.route(console));
+            if (devices.feedsInput()) console.notLastSource();
             spec.bootInto(m);
             Recorder recorder = new Recorder(m, writer,
                     new Recorder.Options(hashInterval, checkpointInterval, 100));

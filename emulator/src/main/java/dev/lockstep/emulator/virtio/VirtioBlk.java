@@ -27,7 +27,7 @@ public final class VirtioBlk extends VirtioDevice {
 
     private record Pending(Chain chain, int type, long offset, int length) {}
 
-    private final BlockBackend backend;
+    private BlockBackend backend;
     private final byte[] serial;
     private long nextRequest = 1;
     private final TreeMap<Long, Pending> inflight = new TreeMap<>();
@@ -107,6 +107,28 @@ public final class VirtioBlk extends VirtioDevice {
     private void finish(Chain c, int status, int dataWritten) throws VirtioError {
         c.write(transport.bus(), c.writable - 1, new byte[] {(byte) status}, 0, 1);
         complete(0, c, dataWritten + 1L);
+    }
+
+    /**
+     * Switches to the backend {@code live} and hands it every request still in flight, in request order,
+     * with the same ids. An FT backup going live does this (until then its backend only watched the log):
+     * the failed primary may or may not have done those requests, and doing a read, a write of the same
+     * bytes or a flush again is harmless. Returns how many were re-issued.
+     */
+    public int switchBackend(BlockBackend live) {
+        if (live.capacity() != backend.capacity()) {
+            throw new IllegalArgumentException("the live disk has " + live.capacity() + " bytes, the machine's " + backend.capacity());
+        }
+        backend = live;
+        for (Map.Entry<Long, Pending> e : inflight.entrySet()) {
+            Pending p = e.getValue();
+            switch (p.type) {
+                case T_IN -> live.read(e.getKey(), p.offset, p.length);
+                case T_OUT -> live.write(e.getKey(), p.offset, p.chain.read(transport.bus(), 16, p.length));
+                default -> live.flush(e.getKey());
+            }
+        }
+        return inflight.size();
     }
 
     /** Delivers a completion. One for an unknown request (say, issued before a device reset) is dropped. */

@@ -16,7 +16,7 @@ public final class VirtioRng extends VirtioDevice {
     private static final int QUEUE_SIZE = 8;
     private static final int MAX_REQUEST = 64 * 1024;
 
-    private final EntropySource source;
+    private EntropySource source;
     private final ArrayDeque<Chain> waiting = new ArrayDeque<>();
 
     public VirtioRng(EntropySource source) { this.source = source; }
@@ -38,6 +38,14 @@ public final class VirtioRng extends VirtioDevice {
             want += c.writable;
         }
         if (want > 0) source.request((int) Math.min(want, MAX_REQUEST));
+    }
+
+    /** Switches to {@code live} (an FT backup going live) and asks it for the buffers still waiting. */
+    public void goLive(EntropySource live) {
+        source = live;
+        long want = 0;
+        for (Chain c : waiting) want += c.writable;
+        if (want > 0) live.request((int) Math.min(want, MAX_REQUEST));
     }
 
     public void fill(InputEvent.Rng rng) {

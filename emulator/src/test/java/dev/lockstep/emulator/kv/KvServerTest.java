@@ -1,6 +1,8 @@
 // The kvserver guest over the dgram network backend and a virtio-blk log: on lockstep, and against QEMU.
 package dev.lockstep.emulator.kv;
 
+import dev.lockstep.kvclient.KvClient;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lockstep.emulator.Qemu;

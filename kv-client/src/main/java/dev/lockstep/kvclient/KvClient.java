@@ -1,5 +1,5 @@
 // A client of the kvserver guest that speaks raw Ethernet frames over a dgram wire (docs/network.md).
-package dev.lockstep.emulator.kv;
+package dev.lockstep.kvclient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
