@@ -28,7 +28,7 @@ class UbootAgainstQemuTest {
 
     private static final List<Difference> DIFFERENCES = List.of(
             new Difference(Pattern.compile("^CPU: .*"),
-                    "riscv,isa is what each hart implements: QEMU's has H, Zba/Zbb/Zbc/Zbs (and F/D until lockstep's FPU lands)"),
+                    "riscv,isa is what each hart implements: QEMU's has H, Zba/Zbb/Zbc/Zbs"),
             new Difference(Pattern.compile("^Core: .*"),
                     "U-Boot counts the devices bound from the DT; QEMU's DT also has pci, pflash, fw-cfg, platform-bus and pmu"
                             + " nodes for devices lockstep does not emulate"),
@@ -66,7 +66,9 @@ class UbootAgainstQemuTest {
         for (String raw : transcript.replace("\r", "").split("\n", -1)) {
             String line = raw.replaceAll("[^\\n]*\\x08", ""); // backspaced countdown digits
             String kept = line;
-            for (Difference d : DIFFERENCES) {
+            // What is left of the autoboot countdown ("2", " 0 ") depends on when the key reached QEMU.
+            if (line.matches("\\s*\\d\\s*")) kept = "<may differ: the autoboot countdown digit, host timing on QEMU>";
+            else for (Difference d : DIFFERENCES) {
                 if (d.line.matcher(line).matches()) {
                     kept = d.line.pattern().startsWith("^Flash") ? null : "<may differ: " + d.reason + ">";
                     break;
