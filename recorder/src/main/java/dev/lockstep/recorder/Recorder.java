@@ -135,6 +135,9 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
 
     @Override
     public void afterQuantum(Machine m) {
+        // Console output becomes an OUTPUT entry every quantum: the entries then depend on the run alone,
+        // not on host timing, and each line is found near the instruction that printed it.
+        flushConsole();
         long now = m.instret();
         if (now >= nextHash) {
             flushConsole();
