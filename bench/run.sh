@@ -65,13 +65,17 @@ row "start-up: lockstep run hello (wall)" "$(printf %.3f "$(median < "$TMP/hello
 
 # Boot to U-Boot's prompt: wall time from process start until "=> " appears on the console.
 UBOOT=/usr/lib/u-boot/qemu-riscv64/u-boot.bin
-to_prompt() {   # command... ; prints seconds until the first "=> " on stdout
-  local t0 t1
+to_prompt() {   # command... ; prints seconds until the first "=> " on its stdout
+  local t0 t1 pid
+  : > "$TMP/console"
   t0=$(now)
-  # U-Boot polls the UART at its prompt, so the stream never ends by itself: grep stops at the prompt.
-  ( "$@" </dev/null 2>/dev/null & echo $! > "$TMP/pid"; wait ) | grep -q -m1 '=> ' || true
+  timeout 120 "$@" </dev/null >"$TMP/console" 2>/dev/null &
+  pid=$!
+  # U-Boot polls the UART at its prompt and never exits by itself: watch its output, then stop it.
+  while ! grep -q '=> ' "$TMP/console" && kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
   t1=$(now)
-  kill "$(cat "$TMP/pid")" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   echo "$t1 - $t0" | bc -l
 }
 if [ -f "$UBOOT" ]; then
