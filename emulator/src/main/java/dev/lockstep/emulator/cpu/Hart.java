@@ -49,6 +49,8 @@ public final class Hart {
     boolean exitBlock;
     boolean waiting;
     private boolean stuck;
+    /** Set when any rare stop condition may hold, so the run loop tests one flag per block. */
+    private boolean attention;
     long reservation = -1;
 
     final Csrs csr;
@@ -113,12 +115,22 @@ public final class Hart {
     /** Asks the run loop to return at the next instruction boundary. */
     public void requestStop() {
         stopRequested = true;
+        attention = true;
         exitBlock = true;
     }
 
     /** Runs until the instruction number reaches {@code target}, the hart idles in WFI, or a stop is requested. */
     public Stop run(long target) {
+        try {
+            return runBlocks(target);
+        } finally {
+            running = null; // pcNow() is the block's only while it runs
+        }
+    }
+
+    private Stop runBlocks(long target) {
         stopRequested = false;
+        attention = stuck || !breakpoints.isEmpty();
         while (instret < target) {
             if (instret >= timerDeadline) updateTimers();
             if ((csr.mip & csr.mie) != 0) {
@@ -126,13 +138,19 @@ public final class Hart {
                 checkInterrupts();
             }
             if (waiting) return Stop.IDLE;
-            if (stopRequested) return Stop.REQUESTED;
-            if (!breakpoints.isEmpty() && breakpoints.contains(pc) && pc != resumeFrom) return Stop.BREAKPOINT;
-            resumeFrom = -1;
-            if (stuck) {
-                stuck = false;
-                trapsWithoutRetiring = 0;
-                return Stop.STUCK;
+            if (attention) {
+                // One test per block for the rare cases: a stop request, a stuck hart, debugger breakpoints.
+                if (stopRequested) return Stop.REQUESTED;
+                if (stuck) {
+                    stuck = false;
+                    trapsWithoutRetiring = 0;
+                    attention = !breakpoints.isEmpty();
+                    return Stop.STUCK;
+                }
+                if (!breakpoints.isEmpty()) {
+                    if (breakpoints.contains(pc) && pc != resumeFrom) return Stop.BREAKPOINT;
+                    resumeFrom = -1;
+                }
             }
             Block b;
             try {
@@ -152,7 +170,6 @@ public final class Hart {
                 }
                 execute(b, (int) Math.min(len, budget));
             }
-            running = null;
         }
         return stopRequested ? Stop.REQUESTED : Stop.LIMIT;
     }
@@ -162,8 +179,8 @@ public final class Hart {
 
     private Block running;
 
-    /** The pc of the instruction executing now (inside a block), or the next one to execute. */
-    public long pcNow() { return running != null ? pc + running.insns[pos].off : pc; }
+    /** The pc of the instruction executing now; valid while a block runs (device and watch callbacks). */
+    public long pcNow() { return running != null && pos < running.insns.length ? pc + running.insns[pos].off : pc; }
 
     private void execute(Block b, int n) {
         final Insn[] code = b.insns;
@@ -726,7 +743,10 @@ public final class Hart {
     void takeTrap(long cause, long tval, long epc) {
         waiting = false;
         if (instret == lastTrapInstret) {
-            if (++trapsWithoutRetiring >= STUCK_TRAPS) stuck = true;
+            if (++trapsWithoutRetiring >= STUCK_TRAPS) {
+                stuck = true;
+                attention = true;
+            }
         } else {
             lastTrapInstret = instret;
             trapsWithoutRetiring = 0;
