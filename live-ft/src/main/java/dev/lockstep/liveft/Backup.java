@@ -4,22 +4,20 @@ package dev.lockstep.liveft;
 import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.MachineConfig;
-import dev.lockstep.emulator.io.InputEvent;
-import dev.lockstep.emulator.io.OutputKind;
 import dev.lockstep.emulator.memory.Bus;
-import dev.lockstep.emulator.state.StateHash;
+import dev.lockstep.emulator.io.OutputSink;
+import dev.lockstep.replayer.Divergence;
+import dev.lockstep.replayer.LogPlayer;
 import dev.lockstep.replayer.Sessions;
 import dev.lockstep.traceformat.EntryDecoder;
 import dev.lockstep.traceformat.GuestImage;
 import dev.lockstep.traceformat.LogEntry;
 import dev.lockstep.traceformat.TraceHeader;
 import dev.lockstep.traceformat.TraceWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
@@ -57,15 +55,12 @@ public final class Backup {
     private final String me;
     private final Consumer<String> log;
     private final LinkedBlockingQueue<LogEntry> incoming = new LinkedBlockingQueue<>();
-    private final ArrayDeque<LogEntry.Wall> walls = new ArrayDeque<>();
-    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
-    private final ArrayDeque<long[]> produced = new ArrayDeque<>();
     private Machine machine;
+    private LogPlayer player;
     private TraceWriter trace;
     private volatile long persistedSeq, replayedInstret;
     private volatile String lostWhy;
     private volatile boolean primaryEnded;
-    private long outputsChecked, hashesChecked;
 
     public Backup(Channel channel, Path traceDir, Arbiter arbiter, FtOptions options, String me, Consumer<String> log) {
         this.channel = channel;
@@ -76,18 +71,16 @@ public final class Backup {
         this.log = log;
     }
 
-    private static final class Diverged extends RuntimeException {
-        Diverged(long instret, String what) {
-            super(String.format("DIVERGENCE at instruction %,d: %s", instret, what));
-        }
-    }
-
     public Result run() throws IOException, InterruptedException {
         Channel.Frame f = channel.receive();
         if (f.kind() != Channel.Kind.HEADER) throw new LockstepException("the primary sent " + f.kind() + " before its header");
         Wire.Header h = Wire.Header.decode(f.payload());
         TraceHeader th = TraceHeader.decode(h.traceHeader(), "the header from the primary");
-        machine = new Machine(MachineConfig.fromMap(th.machineConfig()), this::wallClock, this::output);
+        machine = new Machine(MachineConfig.fromMap(th.machineConfig()), i -> {
+            throw new IllegalStateException("no input port yet");
+        }, OutputSink.DISCARD);
+        // Entries arrive in order and the backup never runs past the last one, so every RTC read's WALL is queued.
+        player = new LogPlayer(machine, "the primary", null);
         java.util.function.Function<String, byte[]> images = name -> {
             if (th.image(name).orElseThrow() instanceof GuestImage.Embedded e) return e.bytes();
             throw new LockstepException("the primary's image " + name + " is not embedded in its header");
@@ -128,11 +121,11 @@ public final class Backup {
                 LogEntry e = incoming.take();
                 if (e == END_OF_STREAM) break;
                 if (e instanceof LogEntry.Wall w) {
-                    walls.add(w);
+                    player.queueWall(w);
                     continue;
                 }
                 runTo(e.instret());
-                if (apply(e)) {
+                if (player.apply(e)) {
                     receiver.join(options.timeoutMillis() * 2L);
                     channel.close();
                     trace.close();
@@ -140,17 +133,18 @@ public final class Backup {
                 }
                 replayedInstret = machine.instret();
             }
-        } catch (Diverged d) {
-            log.accept(d.getMessage() + "; this backup is no standby any more and stops");
+        } catch (Divergence divergence) {
+            String why = String.format("DIVERGENCE at instruction %,d: %s", divergence.instret(), divergence.what());
+            log.accept(why + "; this backup is no standby any more and stops");
             try {
-                channel.send(Channel.Kind.BYE, d.getMessage().getBytes(StandardCharsets.UTF_8));
+                channel.send(Channel.Kind.BYE, why.getBytes(StandardCharsets.UTF_8));
             } catch (IOException ignored) {
                 // the primary will notice the silence
             }
             channel.close();
             receiver.join(1000);
             trace.close();
-            return new Result.Stopped(d.getMessage());
+            return new Result.Stopped(why);
         }
         receiver.join();
         channel.close();
@@ -162,10 +156,10 @@ public final class Backup {
             log.accept(why);
             return new Result.Stopped(why);
         }
-        if (console.size() > 0) {
-            byte[] b = console.toByteArray();
+        byte[] b = player.pendingConsole();
+        if (b.length > 0) {
             trace.append(new LogEntry.Output(machine.instret(), dev.lockstep.traceformat.OutputKind.CONSOLE,
-                    StateHash.hashBytes(b, 0, b.length, 0), b.length, b));
+                    LogPlayer.outputHash(b, 0, b.length), b.length, b));
         }
         trace.flush();
         log.accept(String.format("won the arbiter: going live at instruction %,d", machine.instret()));
@@ -233,82 +227,21 @@ public final class Backup {
 
     // ------------------------------------------------------------------ replaying in step
 
-    private long wallClock(long instret) {
-        LogEntry.Wall w = walls.poll();
-        if (w == null || w.instret() != instret) {
-            throw new Diverged(instret, "the guest read the RTC, but the primary's next RTC read is "
-                    + (w == null ? "nowhere" : String.format("at instruction %,d", w.instret())));
-        }
-        return w.value();
-    }
-
-    private void output(OutputKind kind, long instret, byte[] data, int off, int len) {
-        if (kind == OutputKind.CONSOLE) console.write(data, off, len);
-        else produced.add(new long[] {kind.ordinal(), StateHash.hashBytes(data, off, len, 0), len});
-    }
-
     private void runTo(long target) {
         while (machine.instret() < target) {
             Machine.Status s = machine.run(target);
             switch (s) {
-                case HALTED -> throw new Diverged(machine.instret(), String.format("the guest stopped (%s) but the primary "
+                case HALTED -> throw new Divergence(machine.instret(), null, String.format("the guest stopped (%s) but the primary "
                         + "went on to instruction %,d", machine.haltReason(), target));
-                case IDLE -> throw new Diverged(machine.instret(), String.format("the guest waits for an interrupt, but "
+                case IDLE -> throw new Divergence(machine.instret(), null, String.format("the guest waits for an interrupt, but "
                         + "the primary has no input before instruction %,d", target));
-                case STUCK -> throw new Diverged(machine.instret(), "the guest is stuck (every trap traps again)");
+                case STUCK -> throw new Divergence(machine.instret(), null, "the guest is stuck (every trap traps again)");
                 default -> { }
             }
         }
     }
 
-    /** Delivers or checks one entry; true at END. */
-    private boolean apply(LogEntry e) {
-        long now = machine.instret();
-        if (e instanceof LogEntry.ConsoleIn c) {
-            machine.deliver(new InputEvent.ConsoleInput(c.bytes()));
-        } else if (e instanceof LogEntry.Clock c) {
-            machine.deliver(new InputEvent.Clock(c.newTimeBase()));
-        } else if (e instanceof LogEntry.NetRx n) {
-            machine.deliver(new InputEvent.NetRx(n.frame()));
-        } else if (e instanceof LogEntry.Rng r) {
-            machine.deliver(new InputEvent.Rng(r.bytes()));
-        } else if (e instanceof LogEntry.DiskDone d) {
-            machine.deliver(new InputEvent.DiskDone(d.requestId(), d.status(), d.data().length == 0 ? null : d.data()));
-        } else if (e instanceof LogEntry.StateHash h) {
-            hashesChecked++;
-            long actual = machine.stateHash();
-            if (actual != h.hash()) {
-                throw new Diverged(now, String.format("machine state hash is %016x, the primary's is %016x", actual, h.hash()));
-            }
-        } else if (e instanceof LogEntry.Output o) {
-            checkOutput(now, o);
-        } else if (e instanceof LogEntry.End en) {
-            if (en.reason() == dev.lockstep.traceformat.EndReason.POWEROFF && !machine.halted()) {
-                throw new Diverged(now, "the guest is still running where the primary's powered off");
-            }
-            return true;
-        }
-        return false;
-    }
-
-    private void checkOutput(long now, LogEntry.Output o) {
-        outputsChecked++;
-        if (o.kind() == dev.lockstep.traceformat.OutputKind.CONSOLE) {
-            byte[] got = console.toByteArray();
-            console.reset();
-            if (got.length != o.length() || StateHash.hashBytes(got, 0, got.length, 0) != o.hash()) {
-                throw new Diverged(now, "the guest printed " + got.length + " console bytes where the primary printed "
-                        + o.length() + (o.bytes() != null ? " (\"" + new String(o.bytes(), StandardCharsets.UTF_8).strip() + "\")" : ""));
-            }
-            return;
-        }
-        long[] p = produced.poll();
-        if (p == null || p[0] != OutputKind.valueOf(o.kind().name()).ordinal() || p[1] != o.hash() || p[2] != o.length()) {
-            throw new Diverged(now, "the guest's " + o.kind() + " output differs from the primary's (" + o.length() + " bytes)");
-        }
-    }
-
-    public long outputsChecked() { return outputsChecked; }
-    public long hashesChecked() { return hashesChecked; }
+    public long outputsChecked() { return player.outputsChecked(); }
+    public long hashesChecked() { return player.hashesChecked(); }
     public long persistedSeq() { return persistedSeq; }
 }

@@ -8,7 +8,7 @@ import dev.lockstep.emulator.io.OutputKind;
 import dev.lockstep.emulator.io.OutputSink;
 import dev.lockstep.emulator.memory.Bus;
 import dev.lockstep.emulator.run.LiveRunner;
-import dev.lockstep.emulator.state.StateHash;
+import dev.lockstep.replayer.LogPlayer;
 import dev.lockstep.traceformat.EndReason;
 import dev.lockstep.traceformat.LogEntry;
 import dev.lockstep.traceformat.TraceWriter;
@@ -92,7 +92,7 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         }
         flushConsole();
         writer.append(new LogEntry.Output(instret + 1, dev.lockstep.traceformat.OutputKind.valueOf(kind.name()),
-                StateHash.hashBytes(data, off, len, 0), len, null));
+                LogPlayer.outputHash(data, off, len), len, null));
     }
 
     /**
@@ -112,7 +112,7 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         byte[] bytes = console.toByteArray();
         console.reset();
         writer.append(new LogEntry.Output(consoleInstret + 1, dev.lockstep.traceformat.OutputKind.CONSOLE,
-                StateHash.hashBytes(bytes, 0, bytes.length, 0), bytes.length, bytes));
+                LogPlayer.outputHash(bytes, 0, bytes.length), bytes.length, bytes));
     }
 
     @Override

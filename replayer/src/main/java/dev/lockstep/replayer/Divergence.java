@@ -8,13 +8,18 @@ import dev.lockstep.traceformat.LogEntry;
 public final class Divergence extends LockstepException {
     private final long instret;
     private final transient LogEntry entry;
+    private final String what;
 
     public Divergence(long instret, LogEntry entry, String what) {
         super("replay diverged at instruction " + String.format("%,d", instret) + (entry != null ? " at entry " + entry : "")
                 + ": " + what);
         this.instret = instret;
         this.entry = entry;
+        this.what = what;
     }
+
+    /** What differed, without the position. */
+    public String what() { return what; }
 
     public long instret() { return instret; }
 

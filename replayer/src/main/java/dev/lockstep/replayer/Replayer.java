@@ -4,16 +4,11 @@ package dev.lockstep.replayer;
 import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.MachineConfig;
-import dev.lockstep.emulator.io.InputEvent;
-import dev.lockstep.emulator.io.OutputKind;
 import dev.lockstep.emulator.io.OutputSink;
-import dev.lockstep.emulator.state.StateHash;
 import dev.lockstep.traceformat.EntryCursor;
 import dev.lockstep.traceformat.LogEntry;
 import dev.lockstep.traceformat.Trace;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.function.LongConsumer;
 
 /**
@@ -29,24 +24,18 @@ public final class Replayer implements AutoCloseable {
     private final Trace trace;
     private final Machine machine;
     private EntryCursor cursor;
-    private final ArrayDeque<LogEntry.Wall> walls = new ArrayDeque<>();
-    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
-    /** NET and DISK output produced and not yet checked: kind, hash, length. */
-    private final ArrayDeque<long[]> produced = new ArrayDeque<>();
-    private OutputSink sink = OutputSink.DISCARD;
+    private final LogPlayer player;
     private LogEntry pending;
     private Stop debugStop;
     private LogEntry.End end;
-    private long hashesChecked, outputsChecked, entriesApplied;
+    private long entriesApplied;
     /** Instruction number of the last non-WALL entry applied, or -1: a resume point must come after it. */
     private long lastApplied = -1;
-    private final long outputHashSeed = 0;
 
     private Replayer(Trace trace, Machine machine) {
         this.trace = trace;
         this.machine = machine;
-        machine.setInput(this::wallClock);
-        machine.setOutput(this::output);
+        this.player = new LogPlayer(machine, "the recording", this::wallFromCursor);
         this.cursor = trace.entries();
     }
 
@@ -69,12 +58,11 @@ public final class Replayer implements AutoCloseable {
 
     public Machine machine() { return machine; }
     public Trace trace() { return trace; }
-    public long hashesChecked() { return hashesChecked; }
-    public long outputsChecked() { return outputsChecked; }
-    public long entriesApplied() { return entriesApplied; }
+    public long hashesChecked() { return player.hashesChecked(); }
+    public long outputsChecked() { return player.outputsChecked(); }
+    public long entriesApplied() { return entriesApplied + player.wallsAnswered(); }
     public LogEntry.End end() { return end; }
 
-    private boolean checking = true;
     private Divergence firstMismatch;
 
     /**
@@ -82,40 +70,27 @@ public final class Replayer implements AutoCloseable {
      * ({@link #firstMismatch}) instead of thrown: trace diffs replay edited or foreign traces to see where
      * they go, and the debugger can still look past a bad hash.
      */
-    public void setChecking(boolean on) { this.checking = on; }
+    public void setChecking(boolean on) {
+        player.onMismatch(on ? d -> {
+            throw d;
+        } : d -> {
+            if (firstMismatch == null) firstMismatch = d;
+        });
+    }
 
     /** The first STATE_HASH or OUTPUT mismatch seen with checking off, or null. */
     public Divergence firstMismatch() { return firstMismatch; }
 
-    private void mismatch(Divergence d) {
-        if (checking) throw d;
-        if (firstMismatch == null) firstMismatch = d;
-    }
-
     /** Where replayed guest output goes (the console, for `lockstep replay`). */
-    public void setSink(OutputSink sink) { this.sink = sink; }
+    public void setSink(OutputSink sink) { player.setSink(sink); }
 
-    private long wallClock(long instret) {
-        LogEntry.Wall w = walls.poll();
-        if (w == null) {
-            LogEntry next = peek();
-            if (next instanceof LogEntry.Wall nw) {
-                pending = null;
-                w = nw;
-            }
+    /** A WALL entry next in the trace but not queued yet (the RTC read comes before the next stop). */
+    private LogEntry.Wall wallFromCursor() {
+        if (peek() instanceof LogEntry.Wall w) {
+            pending = null;
+            return w;
         }
-        if (w == null || w.instret() != instret) {
-            throw new Divergence(instret, w, "the guest read the RTC, but the recording's next RTC read is "
-                    + (w == null ? "nowhere" : "at instruction " + String.format("%,d", w.instret())));
-        }
-        entriesApplied++;
-        return w.value();
-    }
-
-    private void output(OutputKind kind, long instret, byte[] data, int off, int len) {
-        sink.output(kind, instret, data, off, len);
-        if (kind == OutputKind.CONSOLE) console.write(data, off, len);
-        else produced.add(new long[] {kind.ordinal(), StateHash.hashBytes(data, off, len, outputHashSeed), len});
+        return null;
     }
 
     private LogEntry peek() {
@@ -128,7 +103,7 @@ public final class Replayer implements AutoCloseable {
         while (true) {
             LogEntry e = peek();
             if (!(e instanceof LogEntry.Wall w)) return e;
-            walls.add(w);
+            player.queueWall(w);
             pending = null;
         }
     }
@@ -144,7 +119,7 @@ public final class Replayer implements AutoCloseable {
             long target = e == null ? -1 : e.instret();
             if (e == null || Long.compareUnsigned(target, limit) > 0) {
                 if (e == null) {
-                    runTo(Math.max(machine.instret(), walls.isEmpty() ? machine.instret() : walls.peekLast().instret()),
+                    runTo(Math.max(machine.instret(), player.lastQueuedWall()),
                             null, progress);
                     return debugStop != null ? debugStop : Stop.TRUNCATED;
                 }
@@ -186,13 +161,13 @@ public final class Replayer implements AutoCloseable {
     public boolean quiet() { return lastApplied < machine.instret() && !machine.halted(); }
 
     /** Captures a resume point; valid only from a {@link SnapshotHook}, after {@link #restore}, or when {@link #quiet}. */
-    public Resume capture() { return new Resume(machine.snapshot(), console.toByteArray()); }
+    public Resume capture() { return new Resume(machine.snapshot(), player.pendingConsole()); }
 
     /** Puts the machine and the entry cursor back at {@code r}. */
     public void restore(Resume r) {
         machine.restore(r.snapshot());
         reposition(r.instret());
-        console.write(r.console(), 0, r.console().length);
+        player.reset(r.console());
     }
 
     /** Restores the trace's on-disk checkpoint {@code info}, resuming right after its CHECKPOINT entry. */
@@ -226,9 +201,7 @@ public final class Replayer implements AutoCloseable {
         cursor.close();
         cursor = trace.firstEntryAtOrAfter(instret);
         pending = null;
-        walls.clear();
-        console.reset();
-        produced.clear();
+        player.reset(new byte[0]);
         end = null;
         lastApplied = -1;
     }
@@ -269,63 +242,9 @@ public final class Replayer implements AutoCloseable {
 
     /** Delivers or checks one entry at the current boundary. Returns true at END. */
     private boolean apply(LogEntry e) {
-        long now = machine.instret();
-        if (e instanceof LogEntry.ConsoleIn c) {
-            machine.deliver(new InputEvent.ConsoleInput(c.bytes()));
-        } else if (e instanceof LogEntry.Clock c) {
-            machine.deliver(new InputEvent.Clock(c.newTimeBase()));
-        } else if (e instanceof LogEntry.NetRx n) {
-            machine.deliver(new InputEvent.NetRx(n.frame()));
-        } else if (e instanceof LogEntry.DiskDone d) {
-            machine.deliver(new InputEvent.DiskDone(d.requestId(), d.status(), d.data().length == 0 ? null : d.data()));
-        } else if (e instanceof LogEntry.Rng r) {
-            machine.deliver(new InputEvent.Rng(r.bytes()));
-        } else if (e instanceof LogEntry.StateHash h) {
-            long actual = machine.stateHash();
-            hashesChecked++;
-            if (actual != h.hash()) {
-                mismatch(new Divergence(now, e, String.format("machine state hash is %016x, the recording's is %016x",
-                        actual, h.hash())));
-            }
-        } else if (e instanceof LogEntry.Output o) {
-            if (o.kind() == dev.lockstep.traceformat.OutputKind.CONSOLE) {
-                byte[] got = console.toByteArray();
-                console.reset();
-                outputsChecked++;
-                long hash = StateHash.hashBytes(got, 0, got.length, outputHashSeed);
-                if (got.length != o.length() || hash != o.hash()) {
-                    mismatch(new Divergence(now, e, "the guest printed " + got.length + " console bytes ("
-                            + preview(got) + ") where the recording has " + o.length()
-                            + (o.bytes() != null ? " (" + preview(o.bytes()) + ")" : "")));
-                }
-            } else {
-                long[] p = produced.poll();
-                outputsChecked++;
-                if (p == null || p[0] != OutputKind.valueOf(o.kind().name()).ordinal() || p[1] != o.hash() || p[2] != o.length()) {
-                    throw new Divergence(now, e, p == null ? "the recording has " + o.kind() + " output of " + o.length()
-                            + " bytes here, and the guest produced none" : "the guest's " + OutputKind.values()[(int) p[0]]
-                            + " output (" + p[2] + " bytes) differs from the recording's " + o.kind() + " output ("
-                            + o.length() + " bytes)");
-                }
-            }
-        } else if (e instanceof LogEntry.End en) {
-            end = en;
-            if (en.reason() == dev.lockstep.traceformat.EndReason.POWEROFF
-                    && (!machine.halted() || machine.exitCode() != en.exitCode())) {
-                mismatch(new Divergence(now, e, machine.halted() ? "the guest exited with " + machine.exitCode()
-                        : "the guest is still running where the recording powered off"));
-            }
-            return true;
-        } else if (!(e instanceof LogEntry.Checkpoint) && !(e instanceof LogEntry.Heartbeat)) {
-            throw new Divergence(now, e, "this lockstep cannot replay " + e.type() + " entries yet");
-        }
-        return false;
-    }
-
-    private static String preview(byte[] b) {
-        String s = new String(b, 0, Math.min(b.length, 40), java.nio.charset.StandardCharsets.UTF_8)
-                .replace("\r", "\\r").replace("\n", "\\n");
-        return "\"" + s + (b.length > 40 ? "..." : "") + "\"";
+        if (e instanceof LogEntry.Wall) throw new IllegalStateException("WALL entries are answered by the input port");
+        if (e instanceof LogEntry.End en) end = en;
+        return player.apply(e);
     }
 
     @Override
