@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -87,6 +88,47 @@ final class Queues {
     private static SingleChronicleQueueBuilder builder(Path dir) {
         return SingleChronicleQueueBuilder.binary(dir).rollCycle(ROLL_CYCLE).timeProvider(EPOCH);
     }
+
+    /** The file offset just past the queue's last excerpt, or -1 if Chronicle cannot say. */
+    static long endOfData(SingleChronicleQueue queue) {
+        long last = queue.lastIndex();
+        if (last < 0) {
+            return -1;
+        }
+        try (ExcerptTailer tailer = queue.createTailer()) {
+            tailer.singleThreadedCheckDisabled(true);
+            if (!tailer.moveToIndex(last)) {
+                return -1;
+            }
+            try (DocumentContext dc = tailer.readingDocument()) {
+                return dc.isPresent() ? dc.wire().bytes().readLimit() : -1;
+            }
+        }
+    }
+
+    /**
+     * Chronicle grows its cycle file a mapping chunk at a time (64 MiB plus overlap) and never gives the
+     * space back, so a closed trace of a few kilobytes would look like 80 MB to {@code ls}, and to every
+     * copy that is not sparse-aware (scp, zip, a plain cp onto some file systems). A writer that closes
+     * cleanly therefore cuts the file back to its data plus a zero page (a reader probes the header word
+     * just past the last excerpt). A writer that dies is not trimmed, which costs only apparent size.
+     */
+    static void trimToData(Path entriesDir, long end) {
+        if (end <= 0) {
+            return;
+        }
+        long keep = (end + TRIM_PAGE) / TRIM_PAGE * TRIM_PAGE + TRIM_PAGE;
+        try (FileChannel ch = FileChannel.open(entriesDir.resolve(CYCLE_FILE), StandardOpenOption.WRITE)) {
+            if (ch.size() > keep) {
+                ch.truncate(keep);
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot trim " + entriesDir.resolve(CYCLE_FILE), e);
+        }
+    }
+
+    private static final long TRIM_PAGE = 4096;
 
     /**
      * Whatever Chronicle throws on a damaged file, as one clear sentence. That includes checked exceptions

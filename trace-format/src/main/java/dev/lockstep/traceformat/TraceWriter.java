@@ -138,13 +138,16 @@ public final class TraceWriter implements AutoCloseable {
         if (closed) {
             return;
         }
+        long end = -1;
         try {
             flush();
+            end = Queues.endOfData(queue);
         } finally {
             closed = true;
             appender.close();
             queue.close();
         }
+        Queues.trimToData(dir.resolve(Trace.ENTRIES_DIR), end);
     }
 
     private void writeBlock() {

@@ -218,6 +218,15 @@ class TraceTest {
     }
 
     @Test
+    void aClosedTraceKeepsOnlyItsDataNotChroniclesPreallocatedChunk() throws IOException {
+        List<LogEntry> entries = numbered(300);
+        TestTraces.write(tmp.resolve("t"), entries, 50);
+        long size = Files.size(tmp.resolve("t").resolve(Trace.ENTRIES_DIR).resolve(Queues.CYCLE_FILE));
+        assertThat(size).as("cycle file bytes").isLessThan(1 << 20);
+        assertThat(TestTraces.readAll(tmp.resolve("t"))).isEqualTo(entries);
+    }
+
+    @Test
     void closingATraceClosesItsCursors() {
         TestTraces.write(tmp.resolve("t"), numbered(10), 2);
         EntryCursor c;
