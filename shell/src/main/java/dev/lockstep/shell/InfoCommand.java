@@ -84,7 +84,8 @@ final class InfoCommand implements Callable<Integer> {
             long blocks = entryBytes + t.blockCount() * BLOCK_OVERHEAD;
             System.out.printf("size:         %,d bytes: header %,d (with the guest images), entry blocks %,d, checkpoints %,d (%d)%n",
                     header + blocks + checkpoints, header, blocks, checkpoints, t.checkpoints().list().size());
-            // Chronicle's file is sparse: its apparent size is its mapping size, not what it holds.
+            // Chronicle's file is sparse (preallocated index arrays, and a whole mapping chunk if the writer
+            // was killed): its apparent size is not what it holds.
             System.out.printf("files:        %,d bytes apparent (the entries file is sparse: mostly unallocated holes)%n", sizeOf(dir));
             return 0;
         }

@@ -115,6 +115,29 @@ class RecordReplayCliTest {
         assertThat(r.err()).doesNotContain("verified 0 instructions");
     }
 
+    /** SIGTERM (kill, timeout, a supervisor) ends a recording as Ctrl-A X does: with END, and a trimmed entries file. */
+    @Test
+    @Timeout(180)
+    void aRecorderStoppedWithSigtermEndsItsTraceCleanly() throws Exception {
+        Path t = dir.resolve("stopped");
+        Process recorder = startLockstep(dir.resolve("stopped.err"), "record", "-o", t.toString(), "--rtc", "fixed:0", "idle");
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(recorder.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).as("recorder stderr: %s", Files.readString(dir.resolve("stopped.err"))).startsWith("idle:");
+            Thread.sleep(1_000);
+            recorder.destroy(); // SIGTERM on Linux
+            assertThat(recorder.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+
+        Cli.Result info = Cli.run("info", t.toString());
+        Cli.Result r = Cli.run("replay", "--verify", "-q", t.toString());
+
+        assertThat(Files.readString(dir.resolve("stopped.err"))).contains("lockstep: recorded ").contains("(quit at instruction ");
+        assertThat(info.out()).containsPattern("end: +STOP, exit code 0, at instruction ");
+        assertThat(Files.size(t.resolve("entries/19700101L.cq4"))).as("trimmed entries file").isLessThan(4 << 20);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("without an END entry").contains("lockstep: verified ");
+    }
+
     /** A JVM like this one (same java, class path and Chronicle flags) running lockstep's Main, as the jar's manifest does. */
     private static Process startLockstep(Path stderr, String... args) throws IOException {
         List<String> command = new ArrayList<>();
@@ -130,10 +153,10 @@ class RecordReplayCliTest {
                 new java.io.File("/dev/null"))).start();
     }
 
-    /** Flips a bit in the last occurrence of {@code needle} among the first megabytes of a (sparse) file. */
+    /** Flips a bit in the last occurrence of {@code needle} among the first megabytes of a file (a closed trace's is short). */
     private static void flipLast(Path file, byte[] needle) throws IOException {
-        byte[] head = new byte[4 << 20];
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            byte[] head = new byte[(int) Math.min(f.length(), 4 << 20)];
             f.readFully(head);
             for (int i = head.length - needle.length; i >= 0; i--) {
                 if (java.util.Arrays.equals(head, i, i + needle.length, needle, 0, needle.length)) {
