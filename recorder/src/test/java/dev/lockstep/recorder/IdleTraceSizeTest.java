@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The idle guest sleeps in WFI at its prompt, waking once a second on its timer tick. Recorded for 5 s of
  * wall time (the 60 s measurement, with CPU use, is bench/record.sh), the trace holds one CLOCK entry per
  * wake-up and its content stays far under 10 KB. Content, not file sizes: the entries file is a sparse
- * Chronicle Queue file (84 MB apparent, a few KB allocated) whose fixed index arrays are mostly holes.
+ * Chronicle Queue file (about 520 KB apparent once closed, a few KB allocated) whose fixed index arrays
+ * are mostly holes.
  */
 class IdleTraceSizeTest {
     @TempDir
