@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -41,7 +43,13 @@ class ZkArbiterTest {
 
     @BeforeEach
     void startZooKeeper() throws Exception {
-        zk = new TestingServer(-1, data.toFile(), true);
+        zk = loopbackZooKeeper(data);
+    }
+
+    /** A ZooKeeper server on a free port of 127.0.0.1 only, its data in {@code dir} (kept across restarts). */
+    static TestingServer loopbackZooKeeper(Path dir) throws Exception {
+        return new TestingServer(new InstanceSpec(dir.toFile(), -1, -1, -1, true, -1, -1, -1,
+                Map.of("clientPortAddress", "127.0.0.1"), "127.0.0.1"), true);
     }
 
     @AfterEach
