@@ -34,7 +34,7 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--join", paramLabel = "HOST:PORT", description = "Join the running primary listening (--listen) there.")
     String join;
 
-    @Option(names = "--arbiter", required = true, paramLabel = "URI", description = "The arbiter: tas://HOST:PORT.")
+    @Option(names = "--arbiter", required = true, paramLabel = "URI", description = "The arbiter: tas://HOST:PORT (lockstep arbiter) or zk://HOST:PORT[,HOST:PORT...]/PATH (ZooKeeper; holders are znodes under PATH).")
     String arbiter;
 
     @Option(names = "--trace", required = true, paramLabel = "DIR", description = "The trace directory to write (new or empty).")

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** A picocli mixin for primary, backup, arbiter and client. */
 final class FtCommon {
     @Option(names = "--secret-file", paramLabel = "FILE",
-            description = "Shared secret: peers prove they know it (HMAC challenge-response) and every frame is MAC'd.")
+            description = "Shared secret: peers prove they know it (HMAC challenge-response) and every frame is MAC'd; "
+                    + "with a zk:// arbiter it also derives the ZooKeeper digest credential and ACL.")
     Path secretFile;
 
     @Option(names = "--heartbeat", paramLabel = "MS", defaultValue = "50",

@@ -36,7 +36,7 @@ final class PrimaryCommand implements Callable<Integer> {
     @Option(names = "--backup", paramLabel = "HOST:PORT", description = "The backup's --listen address. Without it, the primary starts alone.")
     String backup;
 
-    @Option(names = "--arbiter", required = true, paramLabel = "URI", description = "The arbiter: tas://HOST:PORT.")
+    @Option(names = "--arbiter", required = true, paramLabel = "URI", description = "The arbiter: tas://HOST:PORT (lockstep arbiter) or zk://HOST:PORT[,HOST:PORT...]/PATH (ZooKeeper; holders are znodes under PATH).")
     String arbiter;
 
     @Option(names = "--console", required = true, paramLabel = "[HOST:]PORT", description = "Serve the guest console on this TCP address.")
