@@ -13,10 +13,8 @@ import dev.lockstep.replayer.Replayer;
 import dev.lockstep.replayer.Sessions;
 import dev.lockstep.traceformat.TraceWriter;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.lockstep.emulator.TestGuests;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Random;
@@ -38,7 +36,7 @@ final class Recordings {
     record Setup(Sessions.Spec spec, InputPort rtc, InputScript script, Long chaosSeed,
                  boolean realTimeIdle, long maxInstructions, Recorder.Options options) {
         static Setup guest(String name) {
-            return new Setup(Sessions.Spec.elf(name, prebuilt(name), null), HOST_RTC, null, null,
+            return new Setup(Sessions.Spec.elf(name, TestGuests.bytes(name), null), HOST_RTC, null, null,
                     true, -1L, Recorder.Options.DEFAULT);
         }
 
@@ -93,23 +91,6 @@ final class Recordings {
             Machine m = r.machine();
             return new Outcome(m.halted() ? m.exitCode() : -1, m.instret(), m.stateHash(),
                     console.toString(StandardCharsets.ISO_8859_1));
-        }
-    }
-
-    static Path root() {
-        String prop = System.getProperty("lockstep.root");
-        Path start = (prop != null ? Path.of(prop) : Path.of("")).toAbsolutePath();
-        for (Path p = start; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("guests/prebuilt"))) return p;
-        }
-        throw new IllegalStateException("cannot find guests/prebuilt above " + start);
-    }
-
-    static byte[] prebuilt(String guest) {
-        try {
-            return Files.readAllBytes(root().resolve("guests/prebuilt/" + guest + ".elf"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

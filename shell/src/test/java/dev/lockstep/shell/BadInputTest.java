@@ -20,7 +20,7 @@ class BadInputTest {
         return Files.write(dir.resolve(name), content);
     }
 
-    private static byte[] hello() { return Cli.prebuilt("hello"); }
+    private static byte[] hello() { return dev.lockstep.emulator.TestGuests.bytes("hello"); }
 
     private static ByteBuffer le(byte[] d) { return ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN); }
 

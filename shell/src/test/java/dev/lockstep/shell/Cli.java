@@ -3,13 +3,9 @@ package dev.lockstep.shell;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** One in-process invocation of {@link Main#execute}. Not thread-safe: it swaps the System streams. */
 final class Cli {
@@ -40,24 +36,6 @@ final class Cli {
             System.setIn(oldIn);
             System.setOut(oldOut);
             System.setErr(oldErr);
-        }
-    }
-
-    /** The repository root: Surefire passes it as lockstep.root; walk up from there (or the working directory). */
-    static Path root() {
-        String prop = System.getProperty("lockstep.root");
-        Path start = (prop != null ? Path.of(prop) : Path.of("")).toAbsolutePath();
-        for (Path p = start; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("guests/prebuilt"))) return p;
-        }
-        throw new IllegalStateException("cannot find guests/prebuilt above " + start);
-    }
-
-    static byte[] prebuilt(String guest) {
-        try {
-            return Files.readAllBytes(root().resolve("guests/prebuilt/" + guest + ".elf"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

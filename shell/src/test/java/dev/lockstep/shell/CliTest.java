@@ -24,7 +24,7 @@ class CliTest {
 
     @Test
     void runAGuestFileByPath() throws IOException {
-        Path p = Files.write(dir.resolve("hello.elf"), Cli.prebuilt("hello"));
+        Path p = Files.write(dir.resolve("hello.elf"), dev.lockstep.emulator.TestGuests.bytes("hello"));
 
         Cli.Result r = Cli.run("run", p.toString());
 

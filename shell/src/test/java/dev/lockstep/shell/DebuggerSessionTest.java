@@ -40,7 +40,7 @@ class DebuggerSessionTest {
 
     @Test
     void theWalkthroughInTheDocsReplaysAsWritten() throws java.io.IOException {
-        String doc = java.nio.file.Files.readString(Cli.root().resolve("docs/debugging.md"));
+        String doc = java.nio.file.Files.readString(dev.lockstep.emulator.TestGuests.root().resolve("docs/debugging.md"));
         String walk = doc.substring(doc.indexOf("## Walkthrough"), doc.indexOf("## Commands"));
         List<String> shown = new ArrayList<>(), commands = new ArrayList<>();
         boolean inBlock = false;

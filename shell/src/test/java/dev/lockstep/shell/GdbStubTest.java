@@ -36,7 +36,7 @@ class GdbStubTest {
             }, "gdb-stub");
             server.start();
             List<String> cmd = new ArrayList<>(List.of(gdb(), "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
-                    "-ex", "set architecture riscv:rv64", "-ex", "file " + Cli.root().resolve("guests/prebuilt/racy.elf"),
+                    "-ex", "set architecture riscv:rv64", "-ex", "file " + dev.lockstep.emulator.TestGuests.prebuilt("racy"),
                     "-ex", "target remote 127.0.0.1:" + stub.port()));
             for (String c : commands) {
                 cmd.add("-ex");
