@@ -26,6 +26,31 @@ public final class TestGuests {
      */
     public static final Pattern VOLATILE = Pattern.compile("@[A-Za-z_]+=\\S+");
 
+    /**
+     * True if {@code command} runs and exits 0 (a {@code --version} probe): tests that need an external
+     * tool skip, naming the Debian package to install, when it does not.
+     */
+    public static boolean answers(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** True if {@code tool} is an executable file in a PATH directory. */
+    public static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, tool))) return true;
+        }
+        return false;
+    }
+
     /** The repository root: Surefire passes it as lockstep.root; walk up from there (or the working directory). */
     public static Path root() {
         String prop = System.getProperty("lockstep.root");

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lockstep.shell.debug.Debugger;
 import dev.lockstep.shell.debug.GdbStub;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,13 +16,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class GdbStubTest {
-    private static String gdb() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(dir, "gdb-multiarch").canExecute()) return new File(dir, "gdb-multiarch").getPath();
-        }
-        return null;
-    }
-
     /** Runs gdb in batch mode with {@code commands} against a stub serving {@code trace}; returns gdb's output. */
     private static String runGdb(Path trace, List<String> commands) throws Exception {
         try (Debugger dbg = Debugger.open(trace); GdbStub stub = new GdbStub(dbg, 0)) {
@@ -35,7 +27,7 @@ class GdbStubTest {
                 }
             }, "gdb-stub");
             server.start();
-            List<String> cmd = new ArrayList<>(List.of(gdb(), "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+            List<String> cmd = new ArrayList<>(List.of("gdb-multiarch", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
                     "-ex", "set architecture riscv:rv64", "-ex", "file " + dev.lockstep.emulator.TestGuests.prebuilt("racy"),
                     "-ex", "target remote 127.0.0.1:" + stub.port()));
             for (String c : commands) {
@@ -69,7 +61,7 @@ class GdbStubTest {
 
     @Test
     void gdbBreaksStepsBackReverseContinuesToAWatchpointAndReadsWhatTheReplShows() throws Exception {
-        assumeTrue(gdb() != null, "gdb-multiarch is not installed (apt-get install gdb-multiarch); skipping the gdb test");
+        assumeTrue(dev.lockstep.emulator.TestGuests.onPath("gdb-multiarch"), "gdb-multiarch is not installed (apt-get install gdb-multiarch); skipping the gdb test");
         Path trace = Recordings.racy(Recordings.BROKEN_RTC);
 
         String g = runGdb(trace, List.of("break *(&thread_main + 92)", "continue", "continue", "continue", "monitor when",

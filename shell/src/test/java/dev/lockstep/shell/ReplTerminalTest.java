@@ -4,7 +4,6 @@ package dev.lockstep.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +20,6 @@ class ReplTerminalTest {
 
     /** A tmux server of this test's own (its own socket), so no other session is touched. */
     private final String socket = "lockstep-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-
-    private static boolean hasTmux() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(dir, "tmux").canExecute()) return true;
-        }
-        return false;
-    }
 
     private String tmux(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
@@ -54,12 +46,12 @@ class ReplTerminalTest {
 
     @AfterEach
     void stopTmux() throws Exception {
-        if (hasTmux()) tmux("kill-server");
+        if (dev.lockstep.emulator.TestGuests.onPath("tmux")) tmux("kill-server");
     }
 
     @Test
     void tabCompletesCommandsAndSymbolsAndUpArrowRecallsTheLastCommand() throws Exception {
-        assumeTrue(hasTmux(), "tmux is not installed (apt-get install tmux); skipping the terminal test");
+        assumeTrue(dev.lockstep.emulator.TestGuests.onPath("tmux"), "tmux is not installed (apt-get install tmux); skipping the terminal test");
         Path trace = Recordings.racy(Recordings.BROKEN_RTC);
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The JVM flags Chronicle Queue needs (--add-opens...) are the ones this test JVM was started with.

@@ -1,5 +1,6 @@
 package dev.lockstep.emulator.devicetree;
 
+import dev.lockstep.emulator.TestGuests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -20,13 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class VirtDeviceTreeTest {
     @TempDir
     Path tmp;
-
-    private static boolean have(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return false;
-    }
 
     /** Decompiles a DTB with Debian's dtc; fails on any dtc error. */
     private String dts(byte[] dtb) throws IOException, InterruptedException {
@@ -60,7 +54,7 @@ class VirtDeviceTreeTest {
 
     @Test
     void dtcReadsTheVirtBoardFromIt() throws Exception {
-        assumeTrue(have("dtc"), "dtc (device-tree-compiler) is not installed");
+        assumeTrue(TestGuests.onPath("dtc"), "dtc (device-tree-compiler) is not installed");
         String dts = dts(machine().deviceTree());
         assertThat(dts).contains("compatible = \"riscv-virtio\";", "model = \"riscv-virtio,qemu\";",
                 "stdout-path = \"/soc/serial@10000000\";", "timebase-frequency = <0x989680>;",
@@ -78,7 +72,7 @@ class VirtDeviceTreeTest {
 
     @Test
     void chosenCarriesBootargsAndTheInitrdWhenGiven() throws Exception {
-        assumeTrue(have("dtc"), "dtc (device-tree-compiler) is not installed");
+        assumeTrue(TestGuests.onPath("dtc"), "dtc (device-tree-compiler) is not installed");
         Path kernel = tmp.resolve("Image"), initrd = tmp.resolve("initrd");
         Files.write(kernel, new byte[4096]);
         Files.write(initrd, new byte[1000]);

@@ -1,5 +1,6 @@
 package dev.lockstep.emulator.firmware;
 
+import dev.lockstep.emulator.TestGuests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -30,13 +31,6 @@ class OpensbiAgainstQemuTest {
             "Working FDT set to", "U-Boot relocates the DT; lockstep's is smaller",
             "Hit any key to stop autoboot:", "the countdown QEMU prints depends on host timing");
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return false;
-    }
-
     private static String converse(ConsoleSession s) throws Exception {
         int at = s.waitFor("Hit any key to stop autoboot", 0);
         s.type("\r");
@@ -61,7 +55,7 @@ class OpensbiAgainstQemuTest {
     @Test
     void opensbiAndSmodeUbootPrintWhatTheyPrintUnderQemu() throws Exception {
         assumeTrue(Files.isReadable(FW_JUMP) && Files.isReadable(UBOOT_S), "opensbi or u-boot-qemu is not installed");
-        assumeTrue(onPath("qemu-system-riscv64"), "qemu-system-misc is not installed");
+        assumeTrue(TestGuests.onPath("qemu-system-riscv64"), "qemu-system-misc is not installed");
         String lockstep;
         try (LockstepSession s = new LockstepSession(new Boot(Boot.Image.read("firmware", FW_JUMP),
                 Boot.Image.read("kernel", UBOOT_S), null, null), null)) {

@@ -1,5 +1,6 @@
 package dev.lockstep.emulator.firmware;
 
+import dev.lockstep.emulator.TestGuests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -43,13 +44,6 @@ class UbootAgainstQemuTest {
     @TempDir
     Path tmp;
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return false;
-    }
-
     /** Boots to the prompt, stopping autoboot, then runs every command; returns the transcript from U-Boot's banner. */
     private static String converse(ConsoleSession s) throws Exception {
         int at = s.waitFor("Hit any key to stop autoboot", 0);
@@ -82,7 +76,7 @@ class UbootAgainstQemuTest {
     @Test
     void ubootPrintsWhatItPrintsUnderQemu() throws Exception {
         assumeTrue(Files.isReadable(UBOOT), "u-boot-qemu is not installed");
-        assumeTrue(onPath("qemu-system-riscv64"), "qemu-system-misc is not installed");
+        assumeTrue(TestGuests.onPath("qemu-system-riscv64"), "qemu-system-misc is not installed");
         Path ours = tmp.resolve("lockstep.img"), theirs = tmp.resolve("qemu.img");
         Files.write(ours, new byte[1 << 20]);
         Files.write(theirs, new byte[1 << 20]);
