@@ -25,7 +25,10 @@ import picocli.CommandLine.Parameters;
                 "Every non-deterministic input (console bytes, clock moves, RTC reads, received frames, disk",
                 "completions with the data read, entropy) is logged with the",
                 "instruction number at which it reached the guest, with state hashes and checkpoints for",
-                "verification and seeking. The trace replays bit for bit with 'lockstep replay'."})
+                "verification and seeking. The trace replays bit for bit with 'lockstep replay'.", "",
+                "Ctrl-A X on a terminal, SIGINT or SIGTERM end the session cleanly: the trace gets its END",
+                "entry. A recorder that is killed outright leaves a trace that replays up to its last flush",
+                "(at most 100 ms of input lost)."})
 final class RecordCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;
