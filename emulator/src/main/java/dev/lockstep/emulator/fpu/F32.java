@@ -193,20 +193,28 @@ public final class F32 {
 
     /** feq.s: a quiet comparison, NV only for a signalling NaN. */
     public static boolean eq(int a, int b, FpFlags flags) {
-        return !BINARY32.quietUnordered(bits(a), bits(b), flags)
-                && Float.intBitsToFloat(a) == Float.intBitsToFloat(b);
+        if (isNaN(a) || isNaN(b)) {
+            return BINARY32.eqNaN(bits(a), bits(b), flags);
+        }
+        return Float.intBitsToFloat(a) == Float.intBitsToFloat(b);
     }
 
     /** flt.s: a signalling comparison, NV for any NaN. */
     public static boolean lt(int a, int b, FpFlags flags) {
-        return !BINARY32.signalingUnordered(bits(a), bits(b), flags)
-                && Float.intBitsToFloat(a) < Float.intBitsToFloat(b);
+        if (isNaN(a) || isNaN(b)) {
+            flags.bits |= FpFlags.NV;
+            return false;
+        }
+        return Float.intBitsToFloat(a) < Float.intBitsToFloat(b);
     }
 
     /** fle.s: a signalling comparison, NV for any NaN. */
     public static boolean le(int a, int b, FpFlags flags) {
-        return !BINARY32.signalingUnordered(bits(a), bits(b), flags)
-                && Float.intBitsToFloat(a) <= Float.intBitsToFloat(b);
+        if (isNaN(a) || isNaN(b)) {
+            flags.bits |= FpFlags.NV;
+            return false;
+        }
+        return Float.intBitsToFloat(a) <= Float.intBitsToFloat(b);
     }
 
     /** fclass.s: the 10-bit mask with exactly one bit set, from -inf (bit 0) to quiet NaN (bit 9). */
@@ -249,22 +257,22 @@ public final class F32 {
 
     /** fcvt.s.w: the hart passes the low 32 bits of rs1. */
     public static int fromInt32(int v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(v, true, rm, flags, BINARY32);
+        return (int) Rounding.fromSigned(v, rm, flags, BINARY32);
     }
 
     /** fcvt.s.wu: the hart passes the low 32 bits of rs1. */
     public static int fromUint32(int v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(Integer.toUnsignedLong(v), false, rm, flags, BINARY32);
+        return (int) Rounding.fromUnsigned(Integer.toUnsignedLong(v), rm, flags, BINARY32);
     }
 
     /** fcvt.s.l */
     public static int fromInt64(long v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(v, true, rm, flags, BINARY32);
+        return (int) Rounding.fromSigned(v, rm, flags, BINARY32);
     }
 
     /** fcvt.s.lu */
     public static int fromUint64(long v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(v, false, rm, flags, BINARY32);
+        return (int) Rounding.fromUnsigned(v, rm, flags, BINARY32);
     }
 
     // ---- helpers ----

@@ -217,20 +217,28 @@ public final class F64 {
 
     /** feq.d: a quiet comparison, NV only for a signalling NaN. */
     public static boolean eq(long a, long b, FpFlags flags) {
-        return !BINARY64.quietUnordered(a, b, flags)
-                && Double.longBitsToDouble(a) == Double.longBitsToDouble(b);
+        if (isNaN(a) || isNaN(b)) {
+            return BINARY64.eqNaN(a, b, flags);
+        }
+        return Double.longBitsToDouble(a) == Double.longBitsToDouble(b);
     }
 
     /** flt.d: a signalling comparison, NV for any NaN. */
     public static boolean lt(long a, long b, FpFlags flags) {
-        return !BINARY64.signalingUnordered(a, b, flags)
-                && Double.longBitsToDouble(a) < Double.longBitsToDouble(b);
+        if (isNaN(a) || isNaN(b)) {
+            flags.bits |= FpFlags.NV;
+            return false;
+        }
+        return Double.longBitsToDouble(a) < Double.longBitsToDouble(b);
     }
 
     /** fle.d: a signalling comparison, NV for any NaN. */
     public static boolean le(long a, long b, FpFlags flags) {
-        return !BINARY64.signalingUnordered(a, b, flags)
-                && Double.longBitsToDouble(a) <= Double.longBitsToDouble(b);
+        if (isNaN(a) || isNaN(b)) {
+            flags.bits |= FpFlags.NV;
+            return false;
+        }
+        return Double.longBitsToDouble(a) <= Double.longBitsToDouble(b);
     }
 
     /** fclass.d: the 10-bit mask with exactly one bit set, from -inf (bit 0) to quiet NaN (bit 9). */
@@ -300,12 +308,12 @@ public final class F64 {
 
     /** fcvt.d.l */
     public static long fromInt64(long v, int rm, FpFlags flags) {
-        return Rounding.fromInteger(v, true, rm, flags, BINARY64);
+        return Rounding.fromSigned(v, rm, flags, BINARY64);
     }
 
     /** fcvt.d.lu */
     public static long fromUint64(long v, int rm, FpFlags flags) {
-        return Rounding.fromInteger(v, false, rm, flags, BINARY64);
+        return Rounding.fromUnsigned(v, rm, flags, BINARY64);
     }
 
     // ---- exact paths ----

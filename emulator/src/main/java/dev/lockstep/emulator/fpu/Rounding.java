@@ -57,7 +57,7 @@ final class Rounding {
                 kept++;
             }
         }
-        long signBit = sign != 0 ? f.sign() : 0;
+        long signBit = f.signBit(sign);
         if (exp < emin) {
             // A subnormal's encoding is its significand; a carry into bit p-1 spells the smallest
             // normal, which is exactly the rounded value.
@@ -105,7 +105,7 @@ final class Rounding {
         flags.bits |= FpFlags.OF | FpFlags.NX;
         boolean toInfinity = rm == Frm.RNE || rm == Frm.RMM
                 || (rm == Frm.RUP && sign == 0) || (rm == Frm.RDN && sign != 0);
-        long signBit = sign != 0 ? f.sign() : 0;
+        long signBit = f.signBit(sign);
         return signBit | (toInfinity ? f.infinity() : f.infinity() - 1);
     }
 
@@ -134,14 +134,19 @@ final class Rounding {
         return round(sign, exponent(bits) + scale, sig, rm, flags, f);
     }
 
-    /**
-     * Rounds the 64-bit integer {@code v}, two's complement if {@code signed} and unsigned if not, to
-     * format {@code f}; the fcvt instructions from 32-bit integers pass them extended to 64 bits.
-     */
-    static long fromInteger(long v, boolean signed, int rm, FpFlags flags, FpFormat f) {
-        int sign = signed && v < 0 ? 1 : 0;
+    /** Rounds the two's complement integer {@code v} (a 32-bit one sign-extended) to format {@code f}. */
+    static long fromSigned(long v, int rm, FpFlags flags, FpFormat f) {
         // -Long.MIN_VALUE is Long.MIN_VALUE, which read unsigned is the right magnitude, 2^63.
-        long magnitude = sign != 0 ? -v : v; // unsigned
+        return fromInteger((int) (v >>> 63), v < 0 ? -v : v, rm, flags, f);
+    }
+
+    /** Rounds the unsigned integer {@code v} (a 32-bit one zero-extended) to format {@code f}. */
+    static long fromUnsigned(long v, int rm, FpFlags flags, FpFormat f) {
+        return fromInteger(0, v, rm, flags, f);
+    }
+
+    /** Rounds the integer {@code (-1)^sign * magnitude}, magnitude read as unsigned, to format f. */
+    private static long fromInteger(int sign, long magnitude, int rm, FpFlags flags, FpFormat f) {
         if (magnitude == 0) {
             return 0; // IEEE: an exact zero from an integer is +0
         }
