@@ -12,80 +12,22 @@ class F64MatchesReferenceTest extends MatchesReferenceContract {
         super(Format.F64);
     }
 
-    @Override
-    long add(long a, long b, int rm, FpFlags flags) {
-        return F64.add(a, b, rm, flags);
-    }
-
-    @Override
-    long sub(long a, long b, int rm, FpFlags flags) {
-        return F64.sub(a, b, rm, flags);
-    }
-
-    @Override
-    long mul(long a, long b, int rm, FpFlags flags) {
-        return F64.mul(a, b, rm, flags);
-    }
-
-    @Override
-    long div(long a, long b, int rm, FpFlags flags) {
-        return F64.div(a, b, rm, flags);
-    }
-
-    @Override
-    long sqrt(long a, int rm, FpFlags flags) {
-        return F64.sqrt(a, rm, flags);
-    }
-
-    @Override
-    long fmadd(long a, long b, long c, int rm, FpFlags flags) {
-        return F64.fmadd(a, b, c, rm, flags);
-    }
-
-    @Override
-    long fmsub(long a, long b, long c, int rm, FpFlags flags) {
-        return F64.fmsub(a, b, c, rm, flags);
-    }
-
-    @Override
-    long fnmsub(long a, long b, long c, int rm, FpFlags flags) {
-        return F64.fnmsub(a, b, c, rm, flags);
-    }
-
-    @Override
-    long fnmadd(long a, long b, long c, int rm, FpFlags flags) {
-        return F64.fnmadd(a, b, c, rm, flags);
-    }
-
-    @Override
-    int toInt32(long a, int rm, FpFlags flags) {
-        return F64.toInt32(a, rm, flags);
-    }
-
-    @Override
-    int toUint32(long a, int rm, FpFlags flags) {
-        return F64.toUint32(a, rm, flags);
-    }
-
-    @Override
-    long toInt64(long a, int rm, FpFlags flags) {
-        return F64.toInt64(a, rm, flags);
-    }
-
-    @Override
-    long toUint64(long a, int rm, FpFlags flags) {
-        return F64.toUint64(a, rm, flags);
-    }
-
-    @Override
-    long fromInt64(long v, int rm, FpFlags flags) {
-        return F64.fromInt64(v, rm, flags);
-    }
-
-    @Override
-    long fromUint64(long v, int rm, FpFlags flags) {
-        return F64.fromUint64(v, rm, flags);
-    }
+    // The operations under test.
+    @Override long add(long a, long b, int rm, FpFlags flags) { return F64.add(a, b, rm, flags); }
+    @Override long sub(long a, long b, int rm, FpFlags flags) { return F64.sub(a, b, rm, flags); }
+    @Override long mul(long a, long b, int rm, FpFlags flags) { return F64.mul(a, b, rm, flags); }
+    @Override long div(long a, long b, int rm, FpFlags flags) { return F64.div(a, b, rm, flags); }
+    @Override long sqrt(long a, int rm, FpFlags flags) { return F64.sqrt(a, rm, flags); }
+    @Override long fmadd(long a, long b, long c, int rm, FpFlags flags) { return F64.fmadd(a, b, c, rm, flags); }
+    @Override long fmsub(long a, long b, long c, int rm, FpFlags flags) { return F64.fmsub(a, b, c, rm, flags); }
+    @Override long fnmsub(long a, long b, long c, int rm, FpFlags flags) { return F64.fnmsub(a, b, c, rm, flags); }
+    @Override long fnmadd(long a, long b, long c, int rm, FpFlags flags) { return F64.fnmadd(a, b, c, rm, flags); }
+    @Override int toInt32(long a, int rm, FpFlags flags) { return F64.toInt32(a, rm, flags); }
+    @Override int toUint32(long a, int rm, FpFlags flags) { return F64.toUint32(a, rm, flags); }
+    @Override long toInt64(long a, int rm, FpFlags flags) { return F64.toInt64(a, rm, flags); }
+    @Override long toUint64(long a, int rm, FpFlags flags) { return F64.toUint64(a, rm, flags); }
+    @Override long fromInt64(long v, int rm, FpFlags flags) { return F64.fromInt64(v, rm, flags); }
+    @Override long fromUint64(long v, int rm, FpFlags flags) { return F64.fromUint64(v, rm, flags); }
 
     // ---- binary64 only ----
 

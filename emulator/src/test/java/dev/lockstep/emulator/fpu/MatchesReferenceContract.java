@@ -31,33 +31,19 @@ abstract class MatchesReferenceContract {
     // ---- the operations under test, on bits as the reference holds them: binary32 in the low 32 ----
 
     abstract long add(long a, long b, int rm, FpFlags flags);
-
     abstract long sub(long a, long b, int rm, FpFlags flags);
-
     abstract long mul(long a, long b, int rm, FpFlags flags);
-
     abstract long div(long a, long b, int rm, FpFlags flags);
-
     abstract long sqrt(long a, int rm, FpFlags flags);
-
     abstract long fmadd(long a, long b, long c, int rm, FpFlags flags);
-
     abstract long fmsub(long a, long b, long c, int rm, FpFlags flags);
-
     abstract long fnmsub(long a, long b, long c, int rm, FpFlags flags);
-
     abstract long fnmadd(long a, long b, long c, int rm, FpFlags flags);
-
     abstract int toInt32(long a, int rm, FpFlags flags);
-
     abstract int toUint32(long a, int rm, FpFlags flags);
-
     abstract long toInt64(long a, int rm, FpFlags flags);
-
     abstract long toUint64(long a, int rm, FpFlags flags);
-
     abstract long fromInt64(long v, int rm, FpFlags flags);
-
     abstract long fromUint64(long v, int rm, FpFlags flags);
 
     // ---- operands ----
