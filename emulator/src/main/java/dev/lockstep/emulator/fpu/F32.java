@@ -1,6 +1,7 @@
 package dev.lockstep.emulator.fpu;
 
-import static dev.lockstep.emulator.fpu.Rounding.P32;
+import static dev.lockstep.emulator.fpu.FpFormat.BINARY32;
+import static dev.lockstep.emulator.fpu.FpFormat.BINARY64;
 
 /**
  * Binary32 (the F extension) on raw bits: arithmetic rounded per rm with fflags, RISC-V min/max,
@@ -15,11 +16,9 @@ import static dev.lockstep.emulator.fpu.Rounding.P32;
  */
 public final class F32 {
     /** RISC-V's canonical NaN, the only NaN an operation returns. */
-    public static final int CANONICAL_NAN = 0x7fc0_0000;
+    public static final int CANONICAL_NAN = (int) BINARY32.canonicalNaN();
 
     private static final int SIGN = 0x8000_0000;
-    private static final int EXP = 0x7f80_0000;
-    private static final int QUIET = 0x0040_0000;
     private static final long BOX = 0xffff_ffff_0000_0000L;
 
     private F32() {}
@@ -41,7 +40,7 @@ public final class F32 {
     /** fadd.s */
     public static int add(int a, int b, int rm, FpFlags flags) {
         if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return addSpecial(a, b, flags);
+            return (int) BINARY32.addSpecial(bits(a), bits(b), flags);
         }
         double x = widen(a);
         double y = widen(b);
@@ -63,7 +62,7 @@ public final class F32 {
                 return Float.floatToRawIntBits(f);
             }
         }
-        return (int) Rounding.roundWithError(s, err, 0, rm, flags, P32);
+        return (int) Rounding.roundWithError(s, err, 0, rm, flags, BINARY32);
     }
 
     /** fsub.s: a + (-b), which IEEE defines it to be, signed zeros included. */
@@ -74,7 +73,7 @@ public final class F32 {
     /** fmul.s */
     public static int mul(int a, int b, int rm, FpFlags flags) {
         if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return mulSpecial(a, b, flags);
+            return (int) BINARY32.mulSpecial(bits(a), bits(b), flags);
         }
         double p = widen(a) * widen(b); // exact: 48 significant bits, far from binary64's range limits
         if (p == 0) {
@@ -89,13 +88,13 @@ public final class F32 {
                 return Float.floatToRawIntBits(f);
             }
         }
-        return (int) Rounding.roundWithError(p, 0, 0, rm, flags, P32);
+        return (int) Rounding.roundWithError(p, 0, 0, rm, flags, BINARY32);
     }
 
     /** fdiv.s */
     public static int div(int a, int b, int rm, FpFlags flags) {
         if (isInfOrNaN(a) || isInfOrNaN(b) || isZero(a) || isZero(b)) {
-            return divSpecial(a, b, flags);
+            return (int) BINARY32.divSpecial(bits(a), bits(b), flags);
         }
         double x = widen(a);
         double y = widen(b);
@@ -113,20 +112,13 @@ public final class F32 {
                 return Float.floatToRawIntBits(f);
             }
         }
-        return (int) Rounding.roundWithError(q, err, 0, rm, flags, P32);
+        return (int) Rounding.roundWithError(q, err, 0, rm, flags, BINARY32);
     }
 
     /** fsqrt.s */
     public static int sqrt(int a, int rm, FpFlags flags) {
-        if (isNaN(a)) {
-            return nan(flags, isSignaling(a));
-        }
-        if (isZero(a) || a == EXP) {
-            return a; // sqrt(±0) = ±0, sqrt(+inf) = +inf, exactly
-        }
-        if (a < 0) {
-            flags.bits |= FpFlags.NV;
-            return CANONICAL_NAN;
+        if (a <= 0 || isInfOrNaN(a)) {
+            return (int) BINARY32.sqrtSpecial(bits(a), flags);
         }
         double x = widen(a);
         double s = Math.sqrt(x);
@@ -140,13 +132,13 @@ public final class F32 {
                 return Float.floatToRawIntBits(f);
             }
         }
-        return (int) Rounding.roundWithError(s, r, 0, rm, flags, P32);
+        return (int) Rounding.roundWithError(s, r, 0, rm, flags, BINARY32);
     }
 
     /** fmadd.s: a*b + c, rounded once. */
     public static int fmadd(int a, int b, int c, int rm, FpFlags flags) {
         if (isInfOrNaN(a) || isInfOrNaN(b) || isInfOrNaN(c)) {
-            return fmaSpecial(a, b, c, flags);
+            return (int) BINARY32.fmaSpecial(bits(a), bits(b), bits(c), flags);
         }
         double p = widen(a) * widen(b); // exact, as in mul
         double z = widen(c);
@@ -156,7 +148,7 @@ public final class F32 {
         }
         // No fast path: rounding p + z to 53 and then 24 bits is not innocuous for a sum of a 48-bit
         // and a 24-bit value, so always round from the exact error.
-        return (int) Rounding.roundWithError(s, Rounding.twoSumError(p, z, s), 0, rm, flags, P32);
+        return (int) Rounding.roundWithError(s, Rounding.twoSumError(p, z, s), 0, rm, flags, BINARY32);
     }
 
     /** fmsub.s: a*b - c, rounded once. */
@@ -182,7 +174,7 @@ public final class F32 {
      */
     public static int min(int a, int b, FpFlags flags) {
         if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, flags);
+            return (int) BINARY32.minMaxNaN(bits(a), bits(b), flags);
         }
         float x = Float.intBitsToFloat(a);
         float y = Float.intBitsToFloat(b);
@@ -192,7 +184,7 @@ public final class F32 {
     /** fmax.s: as {@link #min}, with +0 greater than -0. */
     public static int max(int a, int b, FpFlags flags) {
         if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, flags);
+            return (int) BINARY32.minMaxNaN(bits(a), bits(b), flags);
         }
         float x = Float.intBitsToFloat(a);
         float y = Float.intBitsToFloat(b);
@@ -202,10 +194,7 @@ public final class F32 {
     /** feq.s: a quiet comparison, NV only for a signalling NaN. */
     public static boolean eq(int a, int b, FpFlags flags) {
         if (isNaN(a) || isNaN(b)) {
-            if (isSignaling(a) || isSignaling(b)) {
-                flags.bits |= FpFlags.NV;
-            }
-            return false;
+            return BINARY32.eqNaN(bits(a), bits(b), flags);
         }
         return Float.intBitsToFloat(a) == Float.intBitsToFloat(b);
     }
@@ -230,22 +219,7 @@ public final class F32 {
 
     /** fclass.s: the 10-bit mask with exactly one bit set, from -inf (bit 0) to quiet NaN (bit 9). */
     public static int classify(int a) {
-        boolean negative = a < 0;
-        int magnitude = a & ~SIGN;
-        if (magnitude > EXP) {
-            return (a & QUIET) != 0 ? 1 << 9 : 1 << 8;
-        }
-        int positiveBit;
-        if (magnitude == EXP) {
-            positiveBit = 7;
-        } else if (magnitude >= 0x0080_0000) {
-            positiveBit = 6;
-        } else if (magnitude != 0) {
-            positiveBit = 5;
-        } else {
-            positiveBit = 4;
-        }
-        return 1 << (negative ? 7 - positiveBit : positiveBit);
+        return BINARY32.classify(bits(a));
     }
 
     // ---- conversions ----
@@ -253,10 +227,7 @@ public final class F32 {
     /** fcvt.d.s: exact; a NaN becomes the canonical binary64 NaN (NV if signalling). */
     public static long toF64(int a, FpFlags flags) {
         if (isNaN(a)) {
-            if (isSignaling(a)) {
-                flags.bits |= FpFlags.NV;
-            }
-            return F64.CANONICAL_NAN;
+            return BINARY64.nan(flags, isSignaling(a));
         }
         return Double.doubleToRawLongBits(widen(a));
     }
@@ -286,37 +257,49 @@ public final class F32 {
 
     /** fcvt.s.w: the hart passes the low 32 bits of rs1. */
     public static int fromInt32(int v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(v >>> 31, Math.abs((long) v), rm, flags, P32);
+        return (int) Rounding.fromSigned(v, rm, flags, BINARY32);
     }
 
     /** fcvt.s.wu: the hart passes the low 32 bits of rs1. */
     public static int fromUint32(int v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(0, v & 0xffff_ffffL, rm, flags, P32);
+        return (int) Rounding.fromUnsigned(Integer.toUnsignedLong(v), rm, flags, BINARY32);
     }
 
     /** fcvt.s.l */
     public static int fromInt64(long v, int rm, FpFlags flags) {
-        // -Long.MIN_VALUE is Long.MIN_VALUE, which read unsigned is the right magnitude, 2^63.
-        return (int) Rounding.fromInteger((int) (v >>> 63), v < 0 ? -v : v, rm, flags, P32);
+        return (int) Rounding.fromSigned(v, rm, flags, BINARY32);
     }
 
     /** fcvt.s.lu */
     public static int fromUint64(long v, int rm, FpFlags flags) {
-        return (int) Rounding.fromInteger(0, v, rm, flags, P32);
+        return (int) Rounding.fromUnsigned(v, rm, flags, BINARY32);
     }
 
-    // ---- helpers shared with F64 ----
+    // ---- helpers ----
 
-    static boolean isNaN(int a) {
-        return (a & ~SIGN) > EXP;
+    /** a's bits as {@link FpFormat} takes them: zero-extended. */
+    private static long bits(int a) {
+        return Integer.toUnsignedLong(a);
     }
 
-    static boolean isSignaling(int a) {
-        return isNaN(a) && (a & QUIET) == 0;
+    private static boolean isNaN(int a) {
+        return BINARY32.isNaN(bits(a));
+    }
+
+    private static boolean isSignaling(int a) {
+        return BINARY32.isSignaling(bits(a));
+    }
+
+    private static boolean isInfOrNaN(int a) {
+        return BINARY32.isInfOrNaN(bits(a));
+    }
+
+    private static boolean isZero(int a) {
+        return BINARY32.isZero(bits(a));
     }
 
     /** The exact binary64 value of a non-NaN binary32; a NaN becomes the canonical binary64 NaN. */
-    static long widenBits(int a) {
+    private static long widenBits(int a) {
         return isNaN(a) ? F64.CANONICAL_NAN : Double.doubleToRawLongBits(widen(a));
     }
 
@@ -324,93 +307,8 @@ public final class F32 {
         return Float.intBitsToFloat(a); // exact for every non-NaN binary32
     }
 
-    private static boolean isInfOrNaN(int a) {
-        return (a & EXP) == EXP;
-    }
-
-    private static boolean isInf(int a) {
-        return (a & ~SIGN) == EXP;
-    }
-
-    private static boolean isZero(int a) {
-        return (a & ~SIGN) == 0;
-    }
-
     private static boolean isNormalBeyondSmallest(float f) {
         float m = Math.abs(f);
         return m > Float.MIN_NORMAL && m <= Float.MAX_VALUE;
-    }
-
-    private static int nan(FpFlags flags, boolean invalid) {
-        if (invalid) {
-            flags.bits |= FpFlags.NV;
-        }
-        return CANONICAL_NAN;
-    }
-
-    private static int addSpecial(int a, int b, FpFlags flags) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(flags, isSignaling(a) || isSignaling(b));
-        }
-        if (isInf(a) && isInf(b) && (a ^ b) < 0) {
-            return nan(flags, true); // inf - inf
-        }
-        return isInf(a) ? a : b;
-    }
-
-    private static int mulSpecial(int a, int b, FpFlags flags) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(flags, isSignaling(a) || isSignaling(b));
-        }
-        if (isZero(a) || isZero(b)) {
-            return nan(flags, true); // inf * 0
-        }
-        return ((a ^ b) & SIGN) | EXP;
-    }
-
-    private static int divSpecial(int a, int b, FpFlags flags) {
-        int sign = (a ^ b) & SIGN;
-        if (isNaN(a) || isNaN(b)) {
-            return nan(flags, isSignaling(a) || isSignaling(b));
-        }
-        if ((isInf(a) && isInf(b)) || (isZero(a) && isZero(b))) {
-            return nan(flags, true);
-        }
-        if (isInf(a) || isZero(b)) {
-            if (!isInf(a)) {
-                flags.bits |= FpFlags.DZ; // finite nonzero / 0
-            }
-            return sign | EXP;
-        }
-        return sign; // 0 / finite, or finite / inf
-    }
-
-    private static int fmaSpecial(int a, int b, int c, FpFlags flags) {
-        // F extension: 0 * inf is invalid "even when the addend is a quiet NaN".
-        boolean invalidProduct = (isInf(a) && isZero(b)) || (isZero(a) && isInf(b));
-        if (isNaN(a) || isNaN(b) || isNaN(c)) {
-            return nan(flags, invalidProduct || isSignaling(a) || isSignaling(b) || isSignaling(c));
-        }
-        if (invalidProduct) {
-            return nan(flags, true);
-        }
-        if (isInf(a) || isInf(b)) {
-            int productSign = (a ^ b) & SIGN;
-            if (isInf(c) && (c & SIGN) != productSign) {
-                return nan(flags, true); // inf - inf
-            }
-            return productSign | EXP;
-        }
-        return c; // c is infinite and the product finite
-    }
-
-    private static int minMaxNaN(int a, int b, FpFlags flags) {
-        if (isSignaling(a) || isSignaling(b)) {
-            flags.bits |= FpFlags.NV;
-        }
-        if (isNaN(a) && isNaN(b)) {
-            return CANONICAL_NAN;
-        }
-        return isNaN(a) ? b : a;
     }
 }

@@ -1,7 +1,7 @@
 package dev.lockstep.emulator.fpu;
 
-import static dev.lockstep.emulator.fpu.Rounding.P32;
-import static dev.lockstep.emulator.fpu.Rounding.P64;
+import static dev.lockstep.emulator.fpu.FpFormat.BINARY32;
+import static dev.lockstep.emulator.fpu.FpFormat.BINARY64;
 import static dev.lockstep.emulator.fpu.Rounding.exponent;
 import static dev.lockstep.emulator.fpu.Rounding.significand;
 
@@ -17,11 +17,9 @@ import static dev.lockstep.emulator.fpu.Rounding.significand;
  */
 public final class F64 {
     /** RISC-V's canonical NaN, the only NaN an operation returns. */
-    public static final long CANONICAL_NAN = 0x7ff8_0000_0000_0000L;
+    public static final long CANONICAL_NAN = BINARY64.canonicalNaN();
 
     private static final long SIGN = Long.MIN_VALUE;
-    private static final long EXP = 0x7ff0_0000_0000_0000L;
-    private static final long QUIET = 0x0008_0000_0000_0000L;
     private static final long ONE = 0x3ff0_0000_0000_0000L;
 
     /**
@@ -78,7 +76,7 @@ public final class F64 {
             }
         }
         if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return mulSpecial(a, b, flags);
+            return BINARY64.mulSpecial(a, b, flags);
         }
         if (isZero(a) || isZero(b)) {
             return (a ^ b) & SIGN;
@@ -107,7 +105,7 @@ public final class F64 {
             }
         }
         if (isInfOrNaN(a) || isInfOrNaN(b) || isZero(a) || isZero(b)) {
-            return divSpecial(a, b, flags);
+            return BINARY64.divSpecial(a, b, flags);
         }
         // Division ignores scale, so divide the significands, in [1, 2): the hardware quotient can
         // neither overflow nor underflow and its remainder is exact. Quotients of 53-bit
@@ -118,7 +116,7 @@ public final class F64 {
         double q = x / y;
         double r = Math.fma(-q, y, x); // y > 0, so r has the sign of x/y - q
         return Rounding.roundWithError(
-                (b & SIGN) == 0 ? q : -q, (b & SIGN) == 0 ? r : -r, exponent(a) - exponent(b), rm, flags, P64);
+                (b & SIGN) == 0 ? q : -q, (b & SIGN) == 0 ? r : -r, exponent(a) - exponent(b), rm, flags, BINARY64);
     }
 
     /** fsqrt.d */
@@ -135,14 +133,8 @@ public final class F64 {
             }
             return Double.doubleToRawLongBits(s);
         }
-        if (isNaN(a)) {
-            return nan(flags, isSignaling(a));
-        }
-        if (isZero(a) || a == EXP) {
-            return a; // sqrt(±0) = ±0, sqrt(+inf) = +inf, exactly
-        }
-        if (a < 0) {
-            return nan(flags, true);
+        if (a <= 0 || isInfOrNaN(a)) {
+            return BINARY64.sqrtSpecial(a, flags);
         }
         // sqrt(m * 2^(2k)) = sqrt(m) * 2^k with m in [1, 4): the hardware root is then in [1, 2), its
         // remainder exact; roots of doubles are never 53-bit ties, as roundWithError needs.
@@ -151,7 +143,7 @@ public final class F64 {
         double m = Double.longBitsToDouble(
                 ((long) (1023 + e - 2 * k) << 52) | ((significand(a) >>> 10) & Rounding.F64_FRAC));
         double s = Math.sqrt(m);
-        return Rounding.roundWithError(s, Math.fma(-s, s, m), k, rm, flags, P64);
+        return Rounding.roundWithError(s, Math.fma(-s, s, m), k, rm, flags, BINARY64);
     }
 
     /** fmadd.d: a*b + c, rounded once. */
@@ -178,7 +170,7 @@ public final class F64 {
             }
         }
         if (isInfOrNaN(a) || isInfOrNaN(b) || isInfOrNaN(c)) {
-            return fmaSpecial(a, b, c, flags);
+            return BINARY64.fmaSpecial(a, b, c, flags);
         }
         return fmaExact(a, b, c, rm, flags);
     }
@@ -206,7 +198,7 @@ public final class F64 {
      */
     public static long min(long a, long b, FpFlags flags) {
         if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, flags);
+            return BINARY64.minMaxNaN(a, b, flags);
         }
         double x = Double.longBitsToDouble(a);
         double y = Double.longBitsToDouble(b);
@@ -216,7 +208,7 @@ public final class F64 {
     /** fmax.d: as {@link #min}, with +0 greater than -0. */
     public static long max(long a, long b, FpFlags flags) {
         if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, flags);
+            return BINARY64.minMaxNaN(a, b, flags);
         }
         double x = Double.longBitsToDouble(a);
         double y = Double.longBitsToDouble(b);
@@ -226,10 +218,7 @@ public final class F64 {
     /** feq.d: a quiet comparison, NV only for a signalling NaN. */
     public static boolean eq(long a, long b, FpFlags flags) {
         if (isNaN(a) || isNaN(b)) {
-            if (isSignaling(a) || isSignaling(b)) {
-                flags.bits |= FpFlags.NV;
-            }
-            return false;
+            return BINARY64.eqNaN(a, b, flags);
         }
         return Double.longBitsToDouble(a) == Double.longBitsToDouble(b);
     }
@@ -254,21 +243,7 @@ public final class F64 {
 
     /** fclass.d: the 10-bit mask with exactly one bit set, from -inf (bit 0) to quiet NaN (bit 9). */
     public static int classify(long a) {
-        long magnitude = a & ~SIGN;
-        if (magnitude > EXP) {
-            return (a & QUIET) != 0 ? 1 << 9 : 1 << 8;
-        }
-        int positiveBit;
-        if (magnitude == EXP) {
-            positiveBit = 7;
-        } else if (magnitude >= Rounding.F64_HIDDEN) {
-            positiveBit = 6;
-        } else if (magnitude != 0) {
-            positiveBit = 5;
-        } else {
-            positiveBit = 4;
-        }
-        return 1 << (a < 0 ? 7 - positiveBit : positiveBit);
+        return BINARY64.classify(a);
     }
 
     // ---- conversions ----
@@ -276,10 +251,7 @@ public final class F64 {
     /** fcvt.s.d: rounds per rm; a NaN becomes the canonical binary32 NaN (NV if signalling). */
     public static int toF32(long a, int rm, FpFlags flags) {
         if (isNaN(a)) {
-            if (isSignaling(a)) {
-                flags.bits |= FpFlags.NV;
-            }
-            return F32.CANONICAL_NAN;
+            return (int) BINARY32.nan(flags, isSignaling(a));
         }
         if (isInf(a)) {
             return (int) (a >>> 32) & 0x8000_0000 | 0x7f80_0000;
@@ -298,7 +270,7 @@ public final class F64 {
                 return Float.floatToRawIntBits(f);
             }
         }
-        return (int) Rounding.round((int) (a >>> 63), exponent(a), significand(a), rm, flags, P32);
+        return (int) Rounding.round((int) (a >>> 63), exponent(a), significand(a), rm, flags, BINARY32);
     }
 
     /**
@@ -336,13 +308,12 @@ public final class F64 {
 
     /** fcvt.d.l */
     public static long fromInt64(long v, int rm, FpFlags flags) {
-        // -Long.MIN_VALUE is Long.MIN_VALUE, which read unsigned is the right magnitude, 2^63.
-        return Rounding.fromInteger((int) (v >>> 63), v < 0 ? -v : v, rm, flags, P64);
+        return Rounding.fromSigned(v, rm, flags, BINARY64);
     }
 
     /** fcvt.d.lu */
     public static long fromUint64(long v, int rm, FpFlags flags) {
-        return Rounding.fromInteger(0, v, rm, flags, P64);
+        return Rounding.fromUnsigned(v, rm, flags, BINARY64);
     }
 
     // ---- exact paths ----
@@ -350,7 +321,7 @@ public final class F64 {
     /** a + b for any inputs, exactly rounded: aligned 63-bit integer significands with a sticky bit. */
     private static long addExact(long a, long b, int rm, FpFlags flags) {
         if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return addSpecial(a, b, flags);
+            return BINARY64.addSpecial(a, b, flags);
         }
         int signA = (int) (a >>> 63);
         int signB = (int) (b >>> 63);
@@ -380,7 +351,7 @@ public final class F64 {
         long x = sigA >>> 1;
         long y = Rounding.shiftRightJam(sigB >>> 1, expA - expB);
         if (signA == signB) {
-            return Rounding.round(signA, expA + 1, x + y, rm, flags, P64);
+            return Rounding.round(signA, expA + 1, x + y, rm, flags, BINARY64);
         }
         long difference = x - y; // >= 0 as |A| >= |B|
         if (difference == 0) {
@@ -388,7 +359,7 @@ public final class F64 {
         }
         // Jamming is sound under cancellation too: if the exponents differ by at most 1 nothing was
         // shifted out, and otherwise the difference keeps its leading one within 2 bits of bit 61.
-        return Rounding.round(signA, expA + 1, difference, rm, flags, P64);
+        return Rounding.round(signA, expA + 1, difference, rm, flags, BINARY64);
     }
 
     /** a * b for finite nonzero operands: the 106-bit integer product, squeezed to 63 bits + sticky. */
@@ -399,7 +370,7 @@ public final class F64 {
         long lo = ma * mb;
         long sig = (hi << 21) | (lo >>> 43) | ((lo & ((1L << 43) - 1)) != 0 ? 1 : 0);
         // value = sig * 2^43 * 2^(ea - 52) * 2^(eb - 52) = sig * 2^((ea + eb + 1) - 62)
-        return Rounding.round((int) ((a ^ b) >>> 63), exponent(a) + exponent(b) + 1, sig, rm, flags, P64);
+        return Rounding.round((int) ((a ^ b) >>> 63), exponent(a) + exponent(b) + 1, sig, rm, flags, BINARY64);
     }
 
     /**
@@ -488,101 +459,28 @@ public final class F64 {
         }
         long sig = zHi | (zLo != 0 ? 1 : 0);
         // value = (z << k) * 2^(expX - 125 - k) = sig * 2^64 * 2^(expX - 125 - k)
-        return Rounding.round(sign, expX + 1 - k, sig, rm, flags, P64);
+        return Rounding.round(sign, expX + 1 - k, sig, rm, flags, BINARY64);
     }
 
     // ---- special operands ----
 
-    static boolean isNaN(long a) {
-        return (a & ~SIGN) > EXP;
+    private static boolean isNaN(long a) {
+        return BINARY64.isNaN(a);
     }
 
-    static boolean isSignaling(long a) {
-        return isNaN(a) && (a & QUIET) == 0;
+    private static boolean isSignaling(long a) {
+        return BINARY64.isSignaling(a);
     }
 
     private static boolean isInfOrNaN(long a) {
-        return (a & EXP) == EXP;
+        return BINARY64.isInfOrNaN(a);
     }
 
     private static boolean isInf(long a) {
-        return (a & ~SIGN) == EXP;
+        return BINARY64.isInf(a);
     }
 
     private static boolean isZero(long a) {
-        return (a & ~SIGN) == 0;
-    }
-
-    private static long nan(FpFlags flags, boolean invalid) {
-        if (invalid) {
-            flags.bits |= FpFlags.NV;
-        }
-        return CANONICAL_NAN;
-    }
-
-    private static long addSpecial(long a, long b, FpFlags flags) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(flags, isSignaling(a) || isSignaling(b));
-        }
-        if (isInf(a) && isInf(b) && (a ^ b) < 0) {
-            return nan(flags, true); // inf - inf
-        }
-        return isInf(a) ? a : b;
-    }
-
-    private static long mulSpecial(long a, long b, FpFlags flags) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(flags, isSignaling(a) || isSignaling(b));
-        }
-        if (isZero(a) || isZero(b)) {
-            return nan(flags, true); // inf * 0
-        }
-        return ((a ^ b) & SIGN) | EXP;
-    }
-
-    private static long divSpecial(long a, long b, FpFlags flags) {
-        long sign = (a ^ b) & SIGN;
-        if (isNaN(a) || isNaN(b)) {
-            return nan(flags, isSignaling(a) || isSignaling(b));
-        }
-        if ((isInf(a) && isInf(b)) || (isZero(a) && isZero(b))) {
-            return nan(flags, true);
-        }
-        if (isInf(a) || isZero(b)) {
-            if (!isInf(a)) {
-                flags.bits |= FpFlags.DZ; // finite nonzero / 0
-            }
-            return sign | EXP;
-        }
-        return sign; // 0 / finite, or finite / inf
-    }
-
-    private static long fmaSpecial(long a, long b, long c, FpFlags flags) {
-        // D extension, as F: 0 * inf is invalid "even when the addend is a quiet NaN".
-        boolean invalidProduct = (isInf(a) && isZero(b)) || (isZero(a) && isInf(b));
-        if (isNaN(a) || isNaN(b) || isNaN(c)) {
-            return nan(flags, invalidProduct || isSignaling(a) || isSignaling(b) || isSignaling(c));
-        }
-        if (invalidProduct) {
-            return nan(flags, true);
-        }
-        if (isInf(a) || isInf(b)) {
-            long productSign = (a ^ b) & SIGN;
-            if (isInf(c) && (c & SIGN) != productSign) {
-                return nan(flags, true); // inf - inf
-            }
-            return productSign | EXP;
-        }
-        return c; // c is infinite and the product finite
-    }
-
-    private static long minMaxNaN(long a, long b, FpFlags flags) {
-        if (isSignaling(a) || isSignaling(b)) {
-            flags.bits |= FpFlags.NV;
-        }
-        if (isNaN(a) && isNaN(b)) {
-            return CANONICAL_NAN;
-        }
-        return isNaN(a) ? b : a;
+        return BINARY64.isZero(a);
     }
 }

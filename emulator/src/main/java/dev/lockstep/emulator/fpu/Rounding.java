@@ -11,28 +11,25 @@ package dev.lockstep.emulator.fpu;
  * the last kept bit and the sticky bit can never be mistaken for, or decide, a half-way tie.
  */
 final class Rounding {
-    /** Precision p (significand bits, hidden bit included) of each format; it selects the format. */
-    static final int P32 = 24;
-    static final int P64 = 53;
-
     static final long F64_FRAC = 0x000f_ffff_ffff_ffffL;
     static final long F64_HIDDEN = 0x0010_0000_0000_0000L;
 
     private Rounding() {}
 
     /**
-     * Rounds {@code (-1)^sign * sig * 2^(exp - 62)} to the format of precision {@code p} and returns
-     * its encoding (binary32 in the low 32 bits). {@code sig} must be positive, need not be
-     * normalized, and may carry a sticky bit 0.
+     * Rounds {@code (-1)^sign * sig * 2^(exp - 62)} to format {@code f} and returns its encoding
+     * (binary32 in the low 32 bits). {@code sig} must be positive, need not be normalized, and may
+     * carry a sticky bit 0.
      */
-    static long round(int sign, int exp, long sig, int rm, FpFlags flags, int p) {
-        int emax = p == P32 ? 127 : 1023;
+    static long round(int sign, int exp, long sig, int rm, FpFlags flags, FpFormat f) {
+        int p = f.p();
+        int emax = f.emax();
         int emin = 1 - emax;
         int lz = Long.numberOfLeadingZeros(sig) - 1;
         sig <<= lz;
         exp -= lz;
         if (exp > emax) {
-            return overflow(sign, rm, flags, p);
+            return overflow(sign, rm, flags, f);
         }
         int shift = 63 - p; // bits below the last kept bit of a normal result
         boolean tiny = false;
@@ -60,14 +57,14 @@ final class Rounding {
                 kept++;
             }
         }
-        long signBit = (long) sign << (p == P32 ? 31 : 63);
+        long signBit = f.signBit(sign);
         if (exp < emin) {
             // A subnormal's encoding is its significand; a carry into bit p-1 spells the smallest
             // normal, which is exactly the rounded value.
             return signBit | kept;
         }
         if (exp == emax && kept == 1L << p) {
-            return overflow(sign, rm, flags, p);
+            return overflow(sign, rm, flags, f);
         }
         // kept holds the hidden bit, so adding it to (biased exponent - 1) also absorbs a carry out of
         // the significand into the exponent.
@@ -104,13 +101,12 @@ final class Rounding {
     }
 
     /** IEEE 754-2019 7.4: infinity, or the largest finite value when the mode rounds towards zero. */
-    private static long overflow(int sign, int rm, FpFlags flags, int p) {
+    private static long overflow(int sign, int rm, FpFlags flags, FpFormat f) {
         flags.bits |= FpFlags.OF | FpFlags.NX;
         boolean toInfinity = rm == Frm.RNE || rm == Frm.RMM
                 || (rm == Frm.RUP && sign == 0) || (rm == Frm.RDN && sign != 0);
-        long infinity = p == P32 ? 0x7f80_0000L : 0x7ff0_0000_0000_0000L;
-        long signBit = (long) sign << (p == P32 ? 31 : 63);
-        return signBit | (toInfinity ? infinity : infinity - 1);
+        long signBit = f.signBit(sign);
+        return signBit | (toInfinity ? f.infinity() : f.infinity() - 1);
     }
 
     /**
@@ -126,7 +122,7 @@ final class Rounding {
      * for p = 24 those are 53-bit points, for p = 53 they are 53-bit points or midpoints, and x is no
      * midpoint. So x and y, both strictly inside (s, neighbour of s), round alike and are inexact alike.
      */
-    static long roundWithError(double s, double err, int scale, int rm, FpFlags flags, int p) {
+    static long roundWithError(double s, double err, int scale, int rm, FpFlags flags, FpFormat f) {
         long bits = Double.doubleToRawLongBits(s);
         int sign = (int) (bits >>> 63);
         long sig = significand(bits);
@@ -135,18 +131,29 @@ final class Rounding {
             // double out or in.
             sig = (err > 0) == (sign == 0) ? sig | 1 : sig - 1;
         }
-        return round(sign, exponent(bits) + scale, sig, rm, flags, p);
+        return round(sign, exponent(bits) + scale, sig, rm, flags, f);
     }
 
-    /** Rounds the integer {@code (-1)^sign * magnitude}, magnitude read as unsigned, to precision p. */
-    static long fromInteger(int sign, long magnitude, int rm, FpFlags flags, int p) {
+    /** Rounds the two's complement integer {@code v} (a 32-bit one sign-extended) to format {@code f}. */
+    static long fromSigned(long v, int rm, FpFlags flags, FpFormat f) {
+        // -Long.MIN_VALUE is Long.MIN_VALUE, which read unsigned is the right magnitude, 2^63.
+        return fromInteger((int) (v >>> 63), v < 0 ? -v : v, rm, flags, f);
+    }
+
+    /** Rounds the unsigned integer {@code v} (a 32-bit one zero-extended) to format {@code f}. */
+    static long fromUnsigned(long v, int rm, FpFlags flags, FpFormat f) {
+        return fromInteger(0, v, rm, flags, f);
+    }
+
+    /** Rounds the integer {@code (-1)^sign * magnitude}, magnitude read as unsigned, to format f. */
+    private static long fromInteger(int sign, long magnitude, int rm, FpFlags flags, FpFormat f) {
         if (magnitude == 0) {
             return 0; // IEEE: an exact zero from an integer is +0
         }
         if (magnitude < 0) { // bit 63 set: halve it, keeping the lost bit as sticky
-            return round(sign, 63, (magnitude >>> 1) | (magnitude & 1), rm, flags, p);
+            return round(sign, 63, (magnitude >>> 1) | (magnitude & 1), rm, flags, f);
         }
-        return round(sign, 62, magnitude, rm, flags, p);
+        return round(sign, 62, magnitude, rm, flags, f);
     }
 
     /**
