@@ -231,8 +231,13 @@ public final class Backup {
         while (machine.instret() < target) {
             Machine.Status s = machine.run(target);
             switch (s) {
-                case HALTED -> throw new Divergence(machine.instret(), null, String.format("the guest stopped (%s) but the primary "
-                        + "went on to instruction %,d", machine.haltReason(), target));
+                case HALTED -> {
+                    // Halting on the target's own instruction is how a session ends: its END entry is at target.
+                    if (machine.instret() < target) {
+                        throw new Divergence(machine.instret(), null, String.format("the guest stopped (%s) but the "
+                                + "primary went on to instruction %,d", machine.haltReason(), target));
+                    }
+                }
                 case IDLE -> throw new Divergence(machine.instret(), null, String.format("the guest waits for an interrupt, but "
                         + "the primary has no input before instruction %,d", target));
                 case STUCK -> throw new Divergence(machine.instret(), null, "the guest is stuck (every trap traps again)");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FailoverTest {
     private static final int KILLS = Integer.getInteger("lockstep.ft.kills", 20);
-    private static final long LIVENESS_MS = 60_000;
+    private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
 
     /** Writes and reads in a loop, one request at a time, and checks every read against what was acknowledged. */
     static final class Workload implements Runnable {

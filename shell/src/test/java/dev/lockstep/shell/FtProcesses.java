@@ -15,6 +15,9 @@ import java.util.List;
  * {@code dir}. {@link #close()} kills every child still running, so a failing test leaves none behind.
  */
 final class FtProcesses implements AutoCloseable {
+    /** How long a child may take to log what a test waits for: a hang guard, never a measurement. */
+    static final long LIVENESS_MS = 60_000;
+
     /** One child: its process and its log. */
     record Child(String name, Process process, Path logFile) {
         String log() {

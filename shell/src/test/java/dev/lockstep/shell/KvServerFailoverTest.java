@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class KvServerFailoverTest {
     private static final int KILLS = Integer.getInteger("lockstep.ft.kv-kills", 3);
-    private static final long LIVENESS_MS = 60_000;
+    private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
 
     /**
      * PUTs one at a time over 500 keys (kvserver's table holds 1023); a PUT is acknowledged when its OK

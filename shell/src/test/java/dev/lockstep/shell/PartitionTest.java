@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PartitionTest {
-    private static final long LIVENESS_MS = 60_000;
+    private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
 
     /** A TCP proxy that can be cut: after {@link #cut()} it forwards nothing either way but keeps the connections open. */
     static final class CuttableProxy implements AutoCloseable {

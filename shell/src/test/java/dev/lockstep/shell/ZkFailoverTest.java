@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ZkFailoverTest {
-    private static final long LIVENESS_MS = 60_000;
+    private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
 
     @Test
     void theBackupWinsZooKeeperAndGoesLiveWhenThePrimaryIsKilled(@TempDir Path dir) throws Exception {
