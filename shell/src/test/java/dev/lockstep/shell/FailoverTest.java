@@ -8,64 +8,13 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FailoverTest {
-    private static final int KILLS = Integer.getInteger("lockstep.ft.kills", 20);
+    private static final int KILLS = Integer.getInteger("lockstep.ft.kills", 5);
     private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
-
-    /** Writes and reads in a loop, one request at a time, and checks every read against what was acknowledged. */
-    static final class Workload implements Runnable {
-        final Map<String, String> acked = new ConcurrentHashMap<>();
-        final AtomicLong writes = new AtomicLong();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final KvClient client;
-        final Random random;
-        volatile boolean stop;
-
-        Workload(int consolePort, long seed) {
-            this.client = new KvClient(List.of(new InetSocketAddress("127.0.0.1", consolePort)), 1000, LIVENESS_MS);
-            this.random = new Random(seed);
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (!stop) {
-                    String key = "k" + random.nextInt(40);
-                    if (random.nextInt(4) == 0) {
-                        Optional<String> got = client.get(key);
-                        String want = acked.get(key);
-                        if (!got.equals(Optional.ofNullable(want))) {
-                            throw new AssertionError("GET " + key + " read " + got + " but the last acknowledged write was " + want);
-                        }
-                    } else {
-                        String value = "v" + writes.incrementAndGet();
-                        client.set(key, value);
-                        acked.put(key, value);
-                    }
-                }
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }
-
-        void awaitWrites(long atLeast) throws InterruptedException {
-            long deadline = System.nanoTime() + LIVENESS_MS * 1_000_000L;
-            while (writes.get() < atLeast && failure.get() == null) {
-                if (System.nanoTime() > deadline) throw new AssertionError("the service made no progress: " + writes.get() + " writes");
-                Thread.sleep(5);
-            }
-            if (failure.get() != null) throw new AssertionError("the client failed", failure.get());
-        }
-    }
 
     @Test
     void everyAcknowledgedWriteSurvivesRepeatedSigkillsOfThePrimary(@TempDir Path dir) throws Exception {
@@ -83,17 +32,16 @@ class FailoverTest {
                     "--arbiter", arbiter, "--console", "" + console, "kvcons");
             backup.await("backing up primary", LIVENESS_MS);
 
-            Workload w = new Workload(console, random.nextLong());
-            Thread t = new Thread(w, "workload");
-            t.start();
+            KvClient client = new KvClient(List.of(new InetSocketAddress("127.0.0.1", console)), 1000, LIVENESS_MS);
+            KvWorkload w = KvWorkload.console(client, random.nextLong()).start();
             try {
                 for (int kill = 1; kill <= KILLS; kill++) {
-                    w.awaitWrites(w.writes.get() + 5);
+                    w.awaitMoreWrites(5);
                     Thread.sleep(random.nextInt(300));
                     primary.sigkill();
                     backup.await("live: serving the console", LIVENESS_MS);
                     assertThat(primary.log()).doesNotContain("DIVERGENCE");
-                    w.awaitWrites(w.writes.get() + 5);
+                    w.awaitMoreWrites(5);
                     if (kill == KILLS) break;
                     // the live backup is the primary now; a new backup joins it
                     primary = backup;
@@ -104,15 +52,11 @@ class FailoverTest {
                     backupPort = next;
                 }
             } finally {
-                w.stop = true;
-                t.join(LIVENESS_MS);
+                w.stop();
             }
-            assertThat(w.failure.get()).as("client failure").isNull();
-            for (Map.Entry<String, String> e : w.acked.entrySet()) {
-                assertThat(w.client.get(e.getKey())).as("key " + e.getKey()).contains(e.getValue());
-            }
-            assertThat(w.client.retries()).as("requests re-sent across failovers").isPositive();
-            w.client.close();
+            w.assertEveryAcknowledgedWriteReads();
+            assertThat(client.retries()).as("requests re-sent across failovers").isPositive();
+            client.close();
 
             // The first backup recorded as backup and then as primary: its trace replays and verifies.
             Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace-0").toString());

@@ -11,7 +11,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,8 +92,13 @@ class PartitionTest {
         return r;
     }
 
-    private static void exercise(FailoverTest.Workload w, int writes) throws InterruptedException {
-        w.awaitWrites(w.writes.get() + writes);
+    private static void exercise(KvWorkload w, int writes) throws InterruptedException {
+        w.awaitMoreWrites(writes);
+    }
+
+    private static dev.lockstep.liveft.KvClient client(int console) {
+        return new dev.lockstep.liveft.KvClient(java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", console)), 1000,
+                LIVENESS_MS);
     }
 
     @Test
@@ -103,9 +107,8 @@ class PartitionTest {
             int backupPort = FtProcesses.freePort();
             try (CuttableProxy proxy = new CuttableProxy(backupPort)) {
                 Pair pair = startPair(ft, proxy.port(), backupPort);
-                FailoverTest.Workload w = new FailoverTest.Workload(pair.console(), 7);
-                Thread t = new Thread(w, "workload");
-                t.start();
+                dev.lockstep.liveft.KvClient client = client(pair.console());
+                KvWorkload w = KvWorkload.console(client, 7).start();
                 try {
                     exercise(w, 20);
                     proxy.cut();
@@ -116,17 +119,15 @@ class PartitionTest {
                     }
                     exercise(w, 20);
                 } finally {
-                    w.stop = true;
-                    t.join(LIVENESS_MS);
+                    w.stop();
                 }
-                assertThat(w.failure.get()).as("client failure").isNull();
                 boolean primaryAlive = pair.primary().process().isAlive(), backupAlive = pair.backup().process().isAlive();
                 assertThat(primaryAlive ^ backupAlive).as("exactly one side runs (primary %s, backup %s)", primaryAlive, backupAlive).isTrue();
                 FtProcesses.Child loser = primaryAlive ? pair.backup() : pair.primary();
                 assertThat(loser.process().exitValue()).isEqualTo(3);
                 assertThat(loser.log()).containsAnyOf("lost the arbiter", "this backup stops");
-                for (Map.Entry<String, String> e : w.acked.entrySet()) assertThat(w.client.get(e.getKey())).contains(e.getValue());
-                w.client.close();
+                w.assertEveryAcknowledgedWriteReads();
+                client.close();
             }
         }
     }
@@ -136,9 +137,8 @@ class PartitionTest {
         try (FtProcesses ft = new FtProcesses(dir)) {
             int backupPort = FtProcesses.freePort();
             Pair pair = startPair(ft, backupPort, backupPort);
-            FailoverTest.Workload w = new FailoverTest.Workload(pair.console(), 11);
-            Thread t = new Thread(w, "workload");
-            t.start();
+            dev.lockstep.liveft.KvClient client = client(pair.console());
+            KvWorkload w = KvWorkload.console(client, 11).start();
             try {
                 exercise(w, 20);
                 pair.backup().sigkill();
@@ -153,12 +153,10 @@ class PartitionTest {
                 joiner.await("live: serving the console", LIVENESS_MS);
                 exercise(w, 20);
             } finally {
-                w.stop = true;
-                t.join(LIVENESS_MS);
+                w.stop();
             }
-            assertThat(w.failure.get()).as("client failure").isNull();
-            for (Map.Entry<String, String> e : w.acked.entrySet()) assertThat(w.client.get(e.getKey())).contains(e.getValue());
-            w.client.close();
+            w.assertEveryAcknowledgedWriteReads();
+            client.close();
         }
     }
 

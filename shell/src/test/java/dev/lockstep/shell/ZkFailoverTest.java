@@ -31,21 +31,19 @@ class ZkFailoverTest {
                     "--console", "" + console, "--secret-file", "secret", "--id", "primary-p", "kvcons");
             backup.await("backing up primary", LIVENESS_MS);
 
-            FailoverTest.Workload w = new FailoverTest.Workload(console, 5);
-            Thread t = new Thread(w, "workload");
-            t.start();
+            dev.lockstep.liveft.KvClient client = new dev.lockstep.liveft.KvClient(
+                    java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", console)), 1000, LIVENESS_MS);
+            KvWorkload w = KvWorkload.console(client, 5).start();
             try {
-                w.awaitWrites(20);
+                w.awaitMoreWrites(20);
                 primary.sigkill();
                 backup.await("live: serving the console", LIVENESS_MS);
-                w.awaitWrites(w.writes.get() + 20);
+                w.awaitMoreWrites(20);
             } finally {
-                w.stop = true;
-                t.join(LIVENESS_MS);
+                w.stop();
             }
-            assertThat(w.failure.get()).as("client failure").isNull();
-            for (Map.Entry<String, String> e : w.acked.entrySet()) assertThat(w.client.get(e.getKey())).contains(e.getValue());
-            w.client.close();
+            w.assertEveryAcknowledgedWriteReads();
+            client.close();
             assertThat(backup.log()).contains("won the arbiter").doesNotContain("does not answer").doesNotContain("refused");
         }
     }
