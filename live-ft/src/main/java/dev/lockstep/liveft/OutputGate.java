@@ -6,10 +6,11 @@ import dev.lockstep.emulator.io.OutputSink;
 import java.util.ArrayDeque;
 
 /**
- * Each output is stamped with the sequence number of the last log entry appended when it was produced:
- * every entry up to the output's instruction number. It leaves (in order) once the backup has
- * acknowledged that sequence number. The machine keeps running meanwhile; release happens on whichever
- * thread brings the acknowledgement. A primary running alone (after winning the arbiter) releases at once.
+ * Each output is stamped with the sequence number of the log entry that covers it: its own OUTPUT entry,
+ * which the Recorder logs right after the output passes here. It leaves (in order) once the backup has
+ * acknowledged that sequence number, so a backup that goes live has replayed the output itself, not only
+ * what came before it. The machine keeps running meanwhile; release happens on whichever thread brings
+ * the acknowledgement. A primary running alone (after winning the arbiter) releases at once.
  */
 final class OutputGate implements OutputSink {
     /** Where released output goes: buffered until {@link #flush()}. */
@@ -31,20 +32,25 @@ final class OutputGate implements OutputSink {
         this.lastSeq = lastSeq;
     }
 
+    /**
+     * Console bytes and frames. The Recorder logs the OUTPUT entry of a frame right after this call, and
+     * that of console bytes as the next entry it logs, so the covering entry is the next one: lastSeq + 1.
+     * A disk write's DISK output is dropped here: the write itself waits, through {@link #hold}.
+     */
     @Override
     public synchronized void output(OutputKind kind, long instret, byte[] data, int off, int len) {
-        if (closed) return;
-        long seq = lastSeq.getAsLong();
-        if (solo || (held.isEmpty() && seq <= acked)) {
+        if (closed || kind == OutputKind.DISK) return;
+        if (solo) {
             service.output(kind, instret, data, off, len);
             return;
         }
-        held.add(new Held(seq, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
+        held.add(new Held(lastSeq.getAsLong() + 1, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
     }
 
     /**
-     * Runs {@code io} once the backup has acknowledged the log as far as it is now, in order with the
-     * held output: a disk write reaches the shared disk only when the backup could reproduce it.
+     * Runs {@code io} once the backup has acknowledged the log as far as it is now (a disk write's OUTPUT
+     * entry included), in order with the held output: a disk write reaches the shared disk only when the
+     * backup could reproduce it.
      */
     synchronized void hold(Runnable io) {
         if (closed) return;

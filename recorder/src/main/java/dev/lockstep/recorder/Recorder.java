@@ -83,14 +83,20 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         return v;
     }
 
+    /**
+     * Output goes downstream, then its OUTPUT entry is logged: for a frame or a disk write at once, for
+     * console bytes as the next entry logged (pending console bytes are logged before any other entry). So
+     * the FT primary's output gate knows the entry that covers an output when it sees it: the next one.
+     */
     private void output(OutputKind kind, long instret, byte[] data, int off, int len) {
-        downstream.output(kind, instret, data, off, len);
         if (kind == OutputKind.CONSOLE) {
+            downstream.output(kind, instret, data, off, len);
             console.write(data, off, len);
             consoleInstret = instret;
             return;
         }
         flushConsole();
+        downstream.output(kind, instret, data, off, len);
         writer.append(new LogEntry.Output(instret + 1, dev.lockstep.traceformat.OutputKind.valueOf(kind.name()),
                 LogPlayer.outputHash(data, off, len), len, null));
     }
