@@ -25,6 +25,7 @@ final class OutputGate implements OutputSink {
     private final java.util.function.LongSupplier lastSeq;
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private long acked;
+    private int heldActions;
     private boolean solo, closed;
 
     OutputGate(ServiceSink service, java.util.function.LongSupplier lastSeq) {
@@ -48,8 +49,8 @@ final class OutputGate implements OutputSink {
     }
 
     /**
-     * Runs {@code io} once the backup has acknowledged the log as far as it is now (a disk write's OUTPUT
-     * entry included), in order with the held output: a disk write reaches the shared disk only when the
+     * Runs the disk write {@code io} once the backup has acknowledged the log as far as it is now (its
+     * OUTPUT entry included), in order with the held output: a write reaches the shared disk only when the
      * backup could reproduce it.
      */
     synchronized void hold(Runnable io) {
@@ -60,18 +61,38 @@ final class OutputGate implements OutputSink {
             return;
         }
         held.add(new Held(seq, null, 0, null, io));
+        heldActions++;
+    }
+
+    /**
+     * Runs the disk read or flush {@code io} now if no disk request waits in the gate, else right after
+     * the last held item: it must not overtake a write issued before it. It is not output (a read's data
+     * travels in the log, a flush only makes completed writes durable), so it need not wait for an ack of
+     * its own; a backup that goes live issues it again if its completion was not logged.
+     */
+    synchronized void ordered(Runnable io) {
+        if (closed) return;
+        if (solo || heldActions == 0) {
+            io.run();
+            return;
+        }
+        held.add(new Held(held.peekLast().seq, null, 0, null, io));
+        heldActions++;
     }
 
     /** The backup has persisted every entry up to {@code seq}. */
     synchronized void acked(long seq) {
         if (seq > acked) acked = seq;
+        boolean any = false;
         while (!held.isEmpty() && (solo || held.peek().seq <= acked)) {
             Held h = held.poll();
+            any = true;
+            if (h.action != null) heldActions--;
             if (closed) continue;
             if (h.action != null) h.action.run();
             else service.output(h.kind, h.instret, h.data, 0, h.data.length);
         }
-        service.flush();
+        if (any) service.flush();
     }
 
     /** Pushes out what was released (between quanta, and before the loop waits). */
@@ -93,6 +114,7 @@ final class OutputGate implements OutputSink {
     synchronized void discard() {
         closed = true;
         held.clear();
+        heldActions = 0;
     }
 
     synchronized int heldCount() { return held.size(); }

@@ -110,17 +110,17 @@ public final class Primary implements LiveRunner.Hooks {
     public void network(OutputSink frames) { this.network = frames; }
 
     /**
-     * {@code disk} behind the output rule: each request (reads and flushes too, to keep their order with
-     * the writes) reaches the disk only once the backup has acknowledged the log up to the instruction
-     * that issued it. The disk is shared (VMware FT's default): only the primary does I/O, and read data
-     * travels in the log. Plug the result into the machine's virtio-blk before the run.
+     * {@code disk} behind the output rule: a write reaches the disk only once the backup has acknowledged
+     * the log up to the instruction that issued it; a read or a flush waits only behind writes held before
+     * it, to keep its order with them. The disk is shared (VMware FT's default): only the primary does
+     * I/O, and read data travels in the log. Plug the result into the machine's virtio-blk before the run.
      */
     public BlockBackend outputRuled(BlockBackend disk) {
         return new BlockBackend() {
             @Override public long capacity() { return disk.capacity(); }
-            @Override public void read(long id, long offset, int length) { gate.hold(() -> disk.read(id, offset, length)); }
+            @Override public void read(long id, long offset, int length) { gate.ordered(() -> disk.read(id, offset, length)); }
             @Override public void write(long id, long offset, byte[] data) { gate.hold(() -> disk.write(id, offset, data)); }
-            @Override public void flush(long id) { gate.hold(() -> disk.flush(id)); }
+            @Override public void flush(long id) { gate.ordered(() -> disk.flush(id)); }
             @Override public byte[] readNow(long offset, int length) { return disk.readNow(offset, length); }
         };
     }

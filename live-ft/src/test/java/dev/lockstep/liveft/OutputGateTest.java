@@ -62,6 +62,29 @@ class OutputGateTest {
     }
 
     @Test
+    void aReadOrFlushGoesAtOnceWhenNoWriteIsHeld() {
+        seq = 7;
+        emit("frame");
+        gate.ordered(() -> released.write('r'));
+        assertThat(released.toString()).isEqualTo("r");
+        gate.acked(8);
+        assertThat(released.toString()).isEqualTo("rframe");
+    }
+
+    @Test
+    void aReadOrFlushWaitsBehindAHeldWriteAndFollowsItInOrder() {
+        seq = 4;
+        gate.hold(() -> released.write('w'));
+        seq = 6;
+        gate.ordered(() -> released.write('f'));
+        assertThat(released.toString()).isEmpty();
+        gate.acked(4);
+        assertThat(released.toString()).isEqualTo("wf");
+        gate.ordered(() -> released.write('r'));
+        assertThat(released.toString()).isEqualTo("wfr");
+    }
+
+    @Test
     void aDiskWritesOwnOutputIsNotPassedOn() {
         seq = 1;
         gate.solo(true);
