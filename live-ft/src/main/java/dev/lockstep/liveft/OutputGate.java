@@ -118,4 +118,7 @@ final class OutputGate implements OutputSink {
     }
 
     synchronized int heldCount() { return held.size(); }
+
+    /** The entry the last held item waits for, or -1 if nothing is held. */
+    synchronized long lastHeldSeq() { return held.isEmpty() ? -1 : held.peekLast().seq; }
 }
