@@ -181,10 +181,11 @@ public final class Backup {
                         }
                         // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
                         // can replay them, and the output rule needs no more. The trace is written right after the
-                        // ack, so a backup killed in between loses only the trace's tail, never the service.
+                        // ack, so a backup killed in between loses only the trace's tail, never the service. The ack
+                        // leaves before the replayer is woken, which could take this thread's core first.
                         persistedSeq = b.lastSeq();
-                        incoming.addAll(b.entries());
                         ack();
+                        incoming.addAll(b.entries());
                         for (LogEntry e : b.entries()) {
                             if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
                         }
