@@ -168,8 +168,11 @@ public final class Backup {
 
     // ------------------------------------------------------------------ receiving
 
+    private static final int MAX_UNACKED_FRAMES = 8;
+
     private void receive(long baseInstret) {
         EntryDecoder decoder = new EntryDecoder(baseInstret);
+        int unacked = 0;
         try {
             while (true) {
                 Channel.Frame f = channel.receive();
@@ -184,12 +187,18 @@ public final class Backup {
                         // ack, so a backup killed in between loses only the trace's tail, never the service. The ack
                         // leaves before the replayer is woken, which could take this thread's core first.
                         persistedSeq = b.lastSeq();
-                        ack();
+                        // One ack covers every batch before it: with the next frame already here, it can wait for
+                        // that one (a few at most, so that a steady stream still gets acks).
+                        boolean more = channel.hasBuffered();
+                        if (!more || ++unacked == MAX_UNACKED_FRAMES) {
+                            ack();
+                            unacked = 0;
+                        }
                         incoming.addAll(b.entries());
                         for (LogEntry e : b.entries()) {
                             if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
                         }
-                        if (!channel.hasBuffered()) trace.flush();
+                        if (!more) trace.flush();
                     }
                     case BYE -> {
                         primaryEnded = true;
