@@ -63,7 +63,9 @@ public class FtKvBench {
         return p;
     }
 
-    record Load(int clients, double seconds, double opsPerSec, double putP50, double putP99, double getP50, double getP99) {}
+    /** {@code seconds}: the measured part; {@code loadedSeconds}: the warm-up, under the same load, and the measured part. */
+    record Load(int clients, double seconds, double loadedSeconds, double opsPerSec, double putP50, double putP99, double getP50,
+                double getP99) {}
 
     /** One closed-loop client's latencies, in nanoseconds. */
     record Latencies(long[] puts, int np, long[] gets, int ng, int requests) {}
@@ -85,12 +87,8 @@ public class FtKvBench {
         return new Latencies(puts, np, gets, ng, n);
     }
 
-    /** {@code clients} closed-loop clients for {@code seconds}, after a warm-up; then the server is shut down. */
-    static Load load(KvClient c, int wire, int clients, double seconds) throws Exception {
-        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
-        for (int i = 0; i < 300; i++) c.put("w" + (i % 50), "x" + i); // warm-up
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        long t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9);
+    /** {@code clients} closed-loop clients until {@code end} (System.nanoTime). */
+    static List<Latencies> clients(ExecutorService pool, KvClient c, int clients, long end) throws Exception {
         List<Future<Latencies>> all = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             int me = i;
@@ -98,7 +96,24 @@ public class FtKvBench {
         }
         List<Latencies> each = new ArrayList<>();
         for (Future<Latencies> f : all) each.add(f.get());
-        double secs = (System.nanoTime() - t0) / 1e9;
+        return each;
+    }
+
+    /**
+     * {@code clients} closed-loop clients for {@code warmup} seconds, not measured (the JIT compiles the
+     * emulator, and under FT two JVMs compete for the cores while it does), then for {@code seconds},
+     * measured; then the server is shut down.
+     */
+    static Load load(KvClient c, int wire, int clients, double warmup, double seconds) throws Exception {
+        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+        c.put("w", "x");
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        long w0 = System.nanoTime();
+        clients(pool, c, clients, w0 + (long) (warmup * 1e9));
+        long t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9);
+        List<Latencies> each = clients(pool, c, clients, end);
+        long t1 = System.nanoTime();
+        double secs = (t1 - t0) / 1e9;
         pool.shutdown();
         long[] p = new long[each.stream().mapToInt(Latencies::np).sum()], g = new long[each.stream().mapToInt(Latencies::ng).sum()];
         int np = 0, ng = 0, n = 0;
@@ -112,7 +127,7 @@ public class FtKvBench {
         Arrays.sort(p);
         Arrays.sort(g);
         c.shutdown();
-        return new Load(clients, secs, n / secs, p[np / 2] / 1e3, p[(int) (np * 0.99)] / 1e3, g[ng / 2] / 1e3, g[(int) (ng * 0.99)] / 1e3);
+        return new Load(clients, secs, (t1 - w0) / 1e9, n / secs, p[np / 2] / 1e3, p[(int) (np * 0.99)] / 1e3, g[ng / 2] / 1e3, g[(int) (ng * 0.99)] / 1e3);
     }
 
     static KvClient newClient() { return new KvClient().retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofSeconds(60)); }
@@ -121,12 +136,12 @@ public class FtKvBench {
         return "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + c.localAddress().getPort();
     }
 
-    static Load plain(int clients, double seconds) throws Exception {
+    static Load plain(int clients, double warmup, double seconds) throws Exception {
         int n = ++runs;
         try (KvClient c = newClient()) {
             int wire = udpPort();
             Process p = start("run-" + n, "run", "--drive", "file=" + disk("run-" + n + ".img"), "--netdev", netdev(wire, c), "kvserver");
-            Load l = load(c, wire, clients, seconds);
+            Load l = load(c, wire, clients, warmup, seconds);
             p.waitFor();
             return l;
         }
@@ -134,10 +149,10 @@ public class FtKvBench {
 
     /** The load under FT, and the bytes the primary sent to its backup. */
     record FtLoad(Load load, long bytes) {
-        double mbits() { return bytes * 8 / load.seconds() / 1e6; }
+        double mbits() { return bytes * 8 / load.loadedSeconds() / 1e6; }
     }
 
-    static FtLoad ft(String arbiter, int clients, double seconds) throws Exception {
+    static FtLoad ft(String arbiter, int clients, double warmup, double seconds) throws Exception {
         int n = ++runs;
         try (KvClient c = newClient()) {
             int wire = udpPort(), bp = tcpPort();
@@ -152,7 +167,7 @@ public class FtKvBench {
             pr.add("kvserver");
             Process p = start("ft-primary-" + n, pr.toArray(String[]::new));
             await("ft-backup-" + n, "backing up primary");
-            Load l = load(c, wire, clients, seconds);
+            Load l = load(c, wire, clients, warmup, seconds);
             p.waitFor();
             var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups").matcher(log("ft-primary-" + n));
             return new FtLoad(l, m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1);
@@ -169,12 +184,13 @@ public class FtKvBench {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    /** Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] */
+    /** Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] */
     public static void main(String[] a) throws Exception {
         launcher = a[0];
         double seconds = a.length > 1 ? Double.parseDouble(a[1]) : 10;
         int[] clientCounts = Arrays.stream((a.length > 2 ? a[2] : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
         int rounds = a.length > 3 ? Integer.parseInt(a[3]) : 1;
+        double warmup = a.length > 4 ? Double.parseDouble(a[4]) : 5;
         dir = Files.createTempDirectory("ftkvbench");
         try {
             int arb = tcpPort();
@@ -192,11 +208,11 @@ public class FtKvBench {
                 for (int i = 0; i < clientCounts.length; i++) {
                     // Alternate which side goes first, so that neither always runs on a warmer (or busier) machine.
                     if ((r & 1) == 0) {
-                        pr[i] = plain(clientCounts[i], seconds);
-                        fr[i] = ft(arbiter, clientCounts[i], seconds);
+                        pr[i] = plain(clientCounts[i], warmup, seconds);
+                        fr[i] = ft(arbiter, clientCounts[i], warmup, seconds);
                     } else {
-                        fr[i] = ft(arbiter, clientCounts[i], seconds);
-                        pr[i] = plain(clientCounts[i], seconds);
+                        fr[i] = ft(arbiter, clientCounts[i], warmup, seconds);
+                        pr[i] = plain(clientCounts[i], warmup, seconds);
                     }
                     ratios.get(i).add(fr[i].load().opsPerSec() / pr[i].opsPerSec());
                     System.err.printf("round %d, %d clients: run %.0f/s, FT %.0f/s (%.2f)%n", r + 1, clientCounts[i],
@@ -206,7 +222,8 @@ public class FtKvBench {
                 ftRuns.add(fr);
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
-                    + " %.0f s per run, %d round(s) (%d cores)%n%n", seconds, rounds, Runtime.getRuntime().availableProcessors());
+                    + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%d cores)%n%n", seconds, warmup, rounds,
+                    Runtime.getRuntime().availableProcessors());
             System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s |%n", "clients", "run", "requests/s", "PUT p50",
                     "PUT p99", "GET p50", "GET p99", "log Mbit/s");
             System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|");
@@ -223,7 +240,7 @@ public class FtKvBench {
                 System.out.printf("throughput ratio FT / run, %d client(s): %.2f%s%n", clientCounts[i], median(rs), rs.size() == 1 ? ""
                         : " (median of " + rs.stream().map(x -> String.format("%.2f", x)).toList() + ")");
             }
-            System.out.println("log Mbit/s: bytes the primary sent to its backup (boot and warm-up included) over the load's duration");
+            System.out.println("log Mbit/s: bytes the primary sent to its backup over the warm-up and the measured load (boot included)");
         } finally {
             for (Process p : children) p.destroyForcibly();
         }
