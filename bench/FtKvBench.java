@@ -147,8 +147,8 @@ public class FtKvBench {
         }
     }
 
-    /** The load under FT, and the bytes the primary sent to its backup. */
-    record FtLoad(Load load, long bytes) {
+    /** The load under FT, the bytes the primary sent to its backup, and whether the backup followed to the end. */
+    record FtLoad(Load load, long bytes, boolean backupFollowed) {
         double mbits() { return bytes * 8 / load.loadedSeconds() / 1e6; }
     }
 
@@ -159,7 +159,7 @@ public class FtKvBench {
             String[] dev = {"--drive", "file=" + disk("ft-" + n + ".img"), "--netdev", netdev(wire, c)};
             List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", "ft-trace-" + n));
             b.addAll(List.of(dev));
-            start("ft-backup-" + n, b.toArray(String[]::new));
+            Process backup = start("ft-backup-" + n, b.toArray(String[]::new));
             await("ft-backup-" + n, "waiting for the primary");
             List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
                     "--console", "" + tcpPort()));
@@ -169,8 +169,12 @@ public class FtKvBench {
             await("ft-backup-" + n, "backing up primary");
             Load l = load(c, wire, clients, warmup, seconds);
             p.waitFor();
+            backup.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            String bl = log("ft-backup-" + n);
+            boolean followed = bl.contains("the guest ended") && !bl.contains("DIVERGENCE");
+            if (!followed) System.err.println("the backup of FT run " + n + " did not follow the primary to the end:\n" + bl);
             var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups").matcher(log("ft-primary-" + n));
-            return new FtLoad(l, m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1);
+            return new FtLoad(l, m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1, followed);
         }
     }
 
@@ -231,7 +235,8 @@ public class FtKvBench {
                 for (int r = 0; r < rounds; r++) {
                     row("" + clientCounts[i], "lockstep run", plainRuns.get(r)[i], "");
                     FtLoad f = ftRuns.get(r)[i];
-                    row("" + clientCounts[i], "primary + backup (FT)", f.load(), String.format("%.2f", f.mbits()));
+                    row("" + clientCounts[i], f.backupFollowed() ? "primary + backup (FT)" : "FT, BACKUP FAILED", f.load(),
+                            String.format("%.2f", f.mbits()));
                 }
             }
             System.out.println();
