@@ -13,6 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The host end of a kvserver conversation (guests/kvserver.c). The machine's network backend carries
@@ -24,7 +29,12 @@ import java.util.Optional;
  * <p>Each request carries a fresh id; replies with another id (late duplicates, say after a failover
  * re-sent output) are skipped. A request that gets no reply is sent again, with the same id, every
  * {@link #retryEvery} until {@link #giveUpAfter}: fine for PUT and GET; a DEL whose first reply was lost
- * answers NOTFOUND the second time. Not thread-safe: one conversation at a time.
+ * answers NOTFOUND the second time.
+ *
+ * <p>Thread-safe: several threads may each have a request outstanding, over the one socket (the dgram
+ * wire has a single remote address, so several clients would need one socket anyway). Whichever waiting
+ * thread holds the receive lock reads the socket for all and hands each reply to the thread that waits
+ * for its id; a lone thread reads its own replies, with no hand-off.
  */
 public final class KvClient implements AutoCloseable {
     public static final int SERVER_IP = 0x0a00020f; // 10.0.2.15
@@ -34,12 +44,21 @@ public final class KvClient implements AutoCloseable {
     public static final byte[] CLIENT_MAC = {0x52, 0x54, 0x00, 0x00, 0x00, 0x02};
 
     private final DatagramSocket socket;
-    private InetSocketAddress wire;
-    private byte[] serverMac;
-    private long nextId = 1;
-    private int ipId;
-    private Duration retryEvery = Duration.ofSeconds(1);
-    private Duration giveUpAfter = Duration.ofSeconds(60);
+    private volatile InetSocketAddress wire;
+    private volatile byte[] serverMac;
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicInteger ipId = new AtomicInteger();
+    private volatile Duration retryEvery = Duration.ofSeconds(1);
+    private volatile Duration giveUpAfter = Duration.ofSeconds(60);
+    /** Held by the one thread that reads the socket. */
+    private final ReentrantLock receiving = new ReentrantLock();
+    /** The requests outstanding, by id; a reply is handed to its waiter here. */
+    private final ConcurrentHashMap<String, Waiter> waiting = new ConcurrentHashMap<>();
+
+    private static final class Waiter {
+        final Thread thread = Thread.currentThread();
+        volatile String reply;
+    }
 
     /** Opens the client's end of the wire on a free loopback port. */
     public KvClient() {
@@ -71,45 +90,97 @@ public final class KvClient implements AutoCloseable {
 
     /** The server's MAC, asking by ARP until it answers (it answers once its drivers are up). */
     public byte[] resolve() {
-        if (serverMac != null) return serverMac;
-        byte[] request = Frames.arpRequest(CLIENT_MAC, CLIENT_IP, SERVER_IP);
-        long deadline = System.nanoTime() + giveUpAfter.toNanos();
-        while (System.nanoTime() < deadline) {
-            send(request);
-            long until = System.nanoTime() + retryEvery.toNanos();
-            byte[] f;
-            while ((f = receive(until)) != null) {
-                byte[] mac = Frames.arpReplyFrom(f, SERVER_IP);
-                if (mac != null) {
-                    serverMac = mac;
-                    return mac;
+        byte[] known = serverMac;
+        if (known != null) return known;
+        receiving.lock();
+        try {
+            if (serverMac != null) return serverMac;
+            byte[] request = Frames.arpRequest(CLIENT_MAC, CLIENT_IP, SERVER_IP);
+            long deadline = System.nanoTime() + giveUpAfter.toNanos();
+            while (System.nanoTime() < deadline) {
+                send(request);
+                long until = System.nanoTime() + retryEvery.toNanos();
+                byte[] f;
+                while ((f = receive(until)) != null) {
+                    byte[] mac = Frames.arpReplyFrom(f, SERVER_IP);
+                    if (mac != null) {
+                        serverMac = mac;
+                        return mac;
+                    }
                 }
             }
+            throw new NoReply("no ARP reply from " + Frames.ip(SERVER_IP) + " within " + giveUpAfter);
+        } finally {
+            receiving.unlock();
         }
-        throw new NoReply("no ARP reply from " + Frames.ip(SERVER_IP) + " within " + giveUpAfter);
     }
 
     /** Sends {@code "<id> " + command} and returns the reply after its id, e.g. "OK" or "VALUE v". */
     public String request(String command) {
         byte[] mac = resolve();
-        String id = Long.toString(nextId++);
+        String id = Long.toString(nextId.getAndIncrement());
         byte[] payload = (id + " " + command + "\n").getBytes(StandardCharsets.UTF_8);
-        byte[] frame = Frames.udp(CLIENT_MAC, mac, CLIENT_IP, SERVER_IP, CLIENT_PORT, SERVER_PORT, payload, ipId++);
-        long deadline = System.nanoTime() + giveUpAfter.toNanos();
-        while (System.nanoTime() < deadline) {
-            send(frame);
-            long until = Math.min(deadline, System.nanoTime() + retryEvery.toNanos());
-            byte[] f;
-            while ((f = receive(until)) != null) {
-                byte[] data = Frames.udpPayload(f, SERVER_IP, SERVER_PORT, CLIENT_IP, CLIENT_PORT);
-                if (data == null) continue;
-                String line = new String(data, StandardCharsets.UTF_8);
-                if (line.endsWith("\n")) line = line.substring(0, line.length() - 1);
-                int sp = line.indexOf(' ');
-                if (sp > 0 && line.substring(0, sp).equals(id)) return line.substring(sp + 1);
+        byte[] frame = Frames.udp(CLIENT_MAC, mac, CLIENT_IP, SERVER_IP, CLIENT_PORT, SERVER_PORT, payload, ipId.getAndIncrement());
+        Waiter w = new Waiter();
+        waiting.put(id, w);
+        try {
+            long deadline = System.nanoTime() + giveUpAfter.toNanos();
+            while (System.nanoTime() < deadline) {
+                send(frame);
+                if (awaitReply(w, Math.min(deadline, System.nanoTime() + retryEvery.toNanos()))) return w.reply;
+            }
+            throw new NoReply("no reply to '" + command + "' within " + giveUpAfter);
+        } finally {
+            waiting.remove(id);
+            // A waiter that leaves while nobody reads the socket passes the reading on (see awaitReply).
+            if (!receiving.isLocked()) wakeAReader();
+        }
+    }
+
+    /**
+     * Waits until {@code w} has its reply or {@code until} (System.nanoTime) passes. The thread that gets
+     * the receive lock reads frames for everyone until its own reply comes; then it unlocks and wakes
+     * another waiter to take over. The others park until their reply is handed to them or that wake-up.
+     */
+    private boolean awaitReply(Waiter w, long until) {
+        while (w.reply == null && System.nanoTime() < until) {
+            if (receiving.tryLock()) {
+                try {
+                    byte[] f;
+                    while (w.reply == null && (f = receive(until)) != null) dispatch(f);
+                } finally {
+                    receiving.unlock();
+                }
+                wakeAReader();
+            } else {
+                LockSupport.parkNanos(this, until - System.nanoTime());
             }
         }
-        throw new NoReply("no reply to '" + command + "' within " + giveUpAfter);
+        return w.reply != null;
+    }
+
+    /** Hands a reply to the thread waiting for its id; anything else (late duplicates, other frames) is dropped. */
+    private void dispatch(byte[] f) {
+        byte[] data = Frames.udpPayload(f, SERVER_IP, SERVER_PORT, CLIENT_IP, CLIENT_PORT);
+        if (data == null) return;
+        String line = new String(data, StandardCharsets.UTF_8);
+        if (line.endsWith("\n")) line = line.substring(0, line.length() - 1);
+        int sp = line.indexOf(' ');
+        if (sp <= 0) return;
+        Waiter x = waiting.get(line.substring(0, sp));
+        if (x == null || x.reply != null) return;
+        x.reply = line.substring(sp + 1);
+        LockSupport.unpark(x.thread);
+    }
+
+    /** Wakes one thread still waiting for its reply, so that it takes over reading the socket. */
+    private void wakeAReader() {
+        for (Waiter x : waiting.values()) {
+            if (x.reply == null) {
+                LockSupport.unpark(x.thread);
+                return;
+            }
+        }
     }
 
     public void put(String key, String value) { expect("PUT " + key + " " + value, "OK"); }
@@ -148,9 +219,9 @@ public final class KvClient implements AutoCloseable {
         }
     }
 
-    /** The next frame that arrives before {@code deadline} (System.nanoTime), or null. */
+    /** The next frame that arrives before {@code deadline} (System.nanoTime), or null. Under the receive lock. */
     private byte[] receive(long deadline) {
-        byte[] buf = new byte[65536];
+        byte[] buf = this.buf;
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000;
             if (left <= 0) return null;
@@ -166,6 +237,8 @@ public final class KvClient implements AutoCloseable {
             }
         }
     }
+
+    private final byte[] buf = new byte[65536];
 
     @Override
     public void close() { socket.close(); }

@@ -168,8 +168,11 @@ public final class Backup {
 
     // ------------------------------------------------------------------ receiving
 
+    private static final int MAX_UNACKED_FRAMES = 8;
+
     private void receive(long baseInstret) {
         EntryDecoder decoder = new EntryDecoder(baseInstret);
+        int unacked = 0;
         try {
             while (true) {
                 Channel.Frame f = channel.receive();
@@ -181,14 +184,21 @@ public final class Backup {
                         }
                         // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
                         // can replay them, and the output rule needs no more. The trace is written right after the
-                        // ack, so a backup killed in between loses only the trace's tail, never the service.
+                        // ack, so a backup killed in between loses only the trace's tail, never the service. The ack
+                        // leaves before the replayer is woken, which could take this thread's core first.
                         persistedSeq = b.lastSeq();
+                        // One ack covers every batch before it: with the next frame already here, it can wait for
+                        // that one (a few at most, so that a steady stream still gets acks).
+                        boolean more = channel.hasBuffered();
+                        if (!more || ++unacked == MAX_UNACKED_FRAMES) {
+                            ack();
+                            unacked = 0;
+                        }
                         incoming.addAll(b.entries());
-                        ack();
                         for (LogEntry e : b.entries()) {
                             if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
                         }
-                        if (!channel.hasBuffered()) trace.flush();
+                        if (!more) trace.flush();
                     }
                     case BYE -> {
                         primaryEnded = true;
@@ -230,6 +240,9 @@ public final class Backup {
     private void runTo(long target) {
         while (machine.instret() < target) {
             Machine.Status s = machine.run(target);
+            // A guest that powers off with its last instruction at the target got there: the primary's final
+            // STATE_HASH and END are stamped at that instruction.
+            if (s == Machine.Status.HALTED && machine.instret() == target) return;
             switch (s) {
                 case HALTED -> {
                     // Halting on the target's own instruction is how a session ends: its END entry is at target.

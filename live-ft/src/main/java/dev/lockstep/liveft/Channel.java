@@ -47,7 +47,9 @@ public final class Channel implements AutoCloseable {
     private final DataInputStream in;
     private final DataOutputStream out;
     private final String peer;
-    private byte[] sessionKey;
+    // Keyed once per connection (a provider lookup per frame costs more than the MAC): send is synchronized,
+    // and one thread receives.
+    private javax.crypto.Mac sendMac, recvMac;
     private final byte[] sendDir, recvDir;
     private long sent, received;
 
@@ -110,7 +112,12 @@ public final class Channel implements AutoCloseable {
         out.flush();
         int ok = in.read();
         if (ok != 1) throw new Refused("refused by " + peer + ": it did not accept our proof (wrong secret?)");
-        sessionKey = secret.mac(b("session"), nc, ns);
+        keyFrames(secret.mac(b("session"), nc, ns));
+    }
+
+    private void keyFrames(byte[] sessionKey) {
+        sendMac = Secret.hmacKeyed(sessionKey);
+        recvMac = Secret.hmacKeyed(sessionKey);
     }
 
     private void serverHandshake(Secret secret) throws IOException {
@@ -131,7 +138,7 @@ public final class Channel implements AutoCloseable {
         }
         out.write(1);
         out.flush();
-        sessionKey = secret.mac(b("session"), nc, ns);
+        keyFrames(secret.mac(b("session"), nc, ns));
         peerRole = new String(role, StandardCharsets.UTF_8);
     }
 
@@ -145,7 +152,7 @@ public final class Channel implements AutoCloseable {
         out.writeByte(kind.ordinal());
         out.writeInt(payload.length);
         out.write(payload);
-        out.write(frameMac(sendDir, sent++, kind, payload));
+        out.write(frameMac(sendMac, sendDir, sent++, kind, payload));
         out.flush();
     }
 
@@ -168,15 +175,15 @@ public final class Channel implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new Refused("refused frame from " + peer + ": unknown kind " + k);
         }
-        if (!Secret.same(mac, frameMac(recvDir, received, kind, payload))) {
+        if (!Secret.same(mac, frameMac(recvMac, recvDir, received, kind, payload))) {
             throw new Refused("refused frame " + received + " from " + peer + ": its MAC does not match (forged, altered or replayed)");
         }
         received++;
         return new Frame(kind, payload);
     }
 
-    private byte[] frameMac(byte[] dir, long number, Kind kind, byte[] payload) {
-        byte[] full = Secret.hmac(sessionKey, dir, ByteBuffer.allocate(9).putLong(number).put((byte) kind.ordinal()).array(), payload);
+    private static byte[] frameMac(javax.crypto.Mac mac, byte[] dir, long number, Kind kind, byte[] payload) {
+        byte[] full = Secret.hmac(mac, dir, ByteBuffer.allocate(9).putLong(number).put((byte) kind.ordinal()).array(), payload);
         return java.util.Arrays.copyOf(full, MAC_BYTES);
     }
 

@@ -19,16 +19,19 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Drives the machine loop as the recorder does, but every entry gets a sequence number and goes to the
- * backup in batches (one frame per quantum at most, and at once before the loop idles). Output passes
- * through the {@link OutputGate}. When the backup falls more than {@link FtOptions#maxLagEntries} entries
- * or {@link FtOptions#maxLagInstructions} instructions behind, the loop waits at the quantum boundary
- * until it is within half of that: the primary slows to the backup's pace.
+ * backup in batches, sent on the loop's thread: at once when a frame or a disk write has been held, so
+ * that the ack that releases it comes back as early as it can; at a quantum's end when held console bytes
+ * wait for it or a quantum's worth of instructions ran since the last batch (with a HEARTBEAT, so that the
+ * backup may run that far). Entries that no output waits for otherwise go with the next batch (at most
+ * {@link #MAX_DEFERRED} of them). Output passes through the {@link OutputGate}. When the backup falls more
+ * than {@link FtOptions#maxLagEntries} entries or {@link FtOptions#maxLagInstructions} instructions behind,
+ * the loop waits at the quantum boundary until it is within half of that: the primary slows to the
+ * backup's pace.
  *
  * <p>If the backup goes silent, the primary asks the arbiter for the pair's key: it goes on alone if it
  * wins, and stops for good if it loses (the backup has gone live). A new backup can join at any time
@@ -57,7 +60,9 @@ public final class Primary implements LiveRunner.Hooks {
     private long lastEntryInstret = -1;
     private final List<LogEntry> batch = new ArrayList<>();
     private long batchFirstSeq;
-    private long lastSendNanos;
+    /** The last entry sent to the backup, and its instruction number. */
+    private long sentSeq, sentInstret;
+    private static final int MAX_DEFERRED = 256;
     private volatile Link link;
     private volatile Channel pendingJoin;
     private volatile boolean defeated;
@@ -110,17 +115,17 @@ public final class Primary implements LiveRunner.Hooks {
     public void network(OutputSink frames) { this.network = frames; }
 
     /**
-     * {@code disk} behind the output rule: each request (reads and flushes too, to keep their order with
-     * the writes) reaches the disk only once the backup has acknowledged the log up to the instruction
-     * that issued it. The disk is shared (VMware FT's default): only the primary does I/O, and read data
-     * travels in the log. Plug the result into the machine's virtio-blk before the run.
+     * {@code disk} behind the output rule: a write reaches the disk only once the backup has acknowledged
+     * the log up to the instruction that issued it; a read or a flush waits only behind writes held before
+     * it, to keep its order with them. The disk is shared (VMware FT's default): only the primary does
+     * I/O, and read data travels in the log. Plug the result into the machine's virtio-blk before the run.
      */
     public BlockBackend outputRuled(BlockBackend disk) {
         return new BlockBackend() {
             @Override public long capacity() { return disk.capacity(); }
-            @Override public void read(long id, long offset, int length) { gate.hold(() -> disk.read(id, offset, length)); }
+            @Override public void read(long id, long offset, int length) { gate.ordered(() -> disk.read(id, offset, length)); }
             @Override public void write(long id, long offset, byte[] data) { gate.hold(() -> disk.write(id, offset, data)); }
-            @Override public void flush(long id) { gate.hold(() -> disk.flush(id)); }
+            @Override public void flush(long id) { gate.ordered(() -> disk.flush(id)); }
             @Override public byte[] readNow(long offset, int length) { return disk.readNow(offset, length); }
         };
     }
@@ -132,6 +137,9 @@ public final class Primary implements LiveRunner.Hooks {
         if (link != null) {
             if (batch.isEmpty()) batchFirstSeq = lastSeq;
             batch.add(e);
+            // A frame or a disk write now waits in the gate for this entry's ack: send it without waiting for
+            // the quantum's end. (Console bytes go with the quantum: a guest may print one byte at a time.)
+            if (e instanceof LogEntry.Output o && o.kind() != dev.lockstep.traceformat.OutputKind.CONSOLE) sendBatch();
         }
     }
 
@@ -200,6 +208,8 @@ public final class Primary implements LiveRunner.Hooks {
             bytesSent += snap.length;
         }
         gate.paired(lastSeq);
+        sentSeq = lastSeq;
+        sentInstret = machine.instret();
         Link l = new Link(c, key, machine.instret(), lastSeq);
         link = l;
         lossHandled = true;
@@ -229,12 +239,14 @@ public final class Primary implements LiveRunner.Hooks {
         }
         Link l = link;
         if (l != null) {
-            long now = m.instret();
-            if (now > lastEntryInstret) {
-                recorder.flushOutput();
-                appendEntry(new LogEntry.Heartbeat(now));
+            recorder.flushOutput();
+            // Send when held output waits for an entry not sent yet (console bytes: their entry is logged now),
+            // after a quantum's worth of instructions, so that the backup follows a busy guest closely, and when
+            // the batch has grown; otherwise the entries wait for the next send. An idle kvserver, which wakes
+            // for each disk completion, would else send a frame (and get an ack) for every wake-up.
+            if (gate.lastHeldSeq() > sentSeq || m.instret() - sentInstret >= options.quantum() || batch.size() >= MAX_DEFERRED) {
+                heartbeatAndSend(m.instret());
             }
-            sendBatch();
             boundLag(l);
         }
         gate.flush();
@@ -252,22 +264,31 @@ public final class Primary implements LiveRunner.Hooks {
         }
     }
 
+    /** Tells the backup it may run to {@code now}, with the entries not sent yet. */
+    private void heartbeatAndSend(long now) {
+        if (now > lastEntryInstret) appendEntry(new LogEntry.Heartbeat(now));
+        sendBatch();
+    }
+
+    /** Sends the entries logged since the last batch, on the loop's thread (no hand-off to wait for). */
     private void sendBatch() {
         Link l = link;
         if (l == null || batch.isEmpty()) {
             batch.clear();
             return;
         }
+        sentSeq = lastSeq;
+        sentInstret = lastEntryInstret;
         byte[] payload = Wire.entries(batchFirstSeq, batch, l.encoder);
         bytesSent += payload.length;
-        l.outbox.add(payload);
         batch.clear();
-        lastSendNanos = System.nanoTime();
+        l.send(Channel.Kind.ENTRIES, payload);
     }
 
     private void boundLag(Link l) {
         if (lastSeq - l.ackedSeq <= options.maxLagEntries()
                 && machine.instret() - l.backupInstret <= options.maxLagInstructions()) return;
+        heartbeatAndSend(machine.instret()); // what the backup must catch up with
         long t0 = System.nanoTime();
         synchronized (l) {
             while (link == l && !defeated && (lastSeq - l.ackedSeq > options.maxLagEntries() / 2
@@ -292,9 +313,14 @@ public final class Primary implements LiveRunner.Hooks {
         sendBatch();
         Link l = link;
         if (l != null) {
-            l.outbox.add(new byte[0]); // BYE after the last batch
+            l.send(Channel.Kind.BYE, new byte[0]);
             long deadline = System.nanoTime() + options.timeoutMillis() * 4_000_000L;
-            while (link == l && l.ackedSeq < lastSeq && System.nanoTime() < deadline) Thread.sleep(1);
+            synchronized (l) {
+                long left;
+                while (link == l && l.ackedSeq < lastSeq && (left = deadline - System.nanoTime()) > 0) {
+                    l.wait(Math.max(1, left / 1_000_000));
+                }
+            }
         }
         gate.flush();
         if (trace != null) trace.flush();
@@ -339,14 +365,18 @@ public final class Primary implements LiveRunner.Hooks {
         }
     }
 
-    /** The connection to one backup: a sender thread (batches and keep-alives) and a reader (acks, silence). */
+    /**
+     * The connection to one backup. Batches are sent by the loop's thread; a keep-alive thread sends a PING
+     * when nothing was sent for a heartbeat interval, and a reader takes acks and notices silence.
+     */
     private final class Link {
         final Channel channel;
         final String key;
         final EntryEncoder encoder;
-        final LinkedBlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>();
         volatile long ackedSeq;
         volatile long backupInstret;
+        private volatile long lastSendNanos = System.nanoTime();
+        private volatile String sendFailure;
 
         Link(Channel channel, String key, long baseInstret, long ackedSeq) {
             this.channel = channel;
@@ -357,7 +387,7 @@ public final class Primary implements LiveRunner.Hooks {
         }
 
         void start() {
-            Thread s = new Thread(this::sendLoop, "ft-send");
+            Thread s = new Thread(this::keepAlive, "ft-keepalive");
             s.setDaemon(true);
             s.start();
             Thread r = new Thread(this::readLoop, "ft-acks");
@@ -365,16 +395,32 @@ public final class Primary implements LiveRunner.Hooks {
             r.start();
         }
 
-        private void sendLoop() {
+        /**
+         * Sends a frame. A failure closes the channel, so the reader ends with it and handles the loss (the
+         * arbiter's answer must not be awaited on the loop's thread).
+         */
+        void send(Channel.Kind kind, byte[] payload) {
+            if (sendFailure != null) return;
             try {
-                while (link == this) {
-                    byte[] p = outbox.poll(options.heartbeatMillis(), TimeUnit.MILLISECONDS);
-                    if (p == null) channel.send(Channel.Kind.PING, new byte[0]);
-                    else if (p.length == 0) channel.send(Channel.Kind.BYE, p);
-                    else channel.send(Channel.Kind.ENTRIES, p);
-                }
+                channel.send(kind, payload);
+                lastSendNanos = System.nanoTime();
             } catch (IOException e) {
-                backupLost(this, "cannot send: " + e.getMessage());
+                sendFailure = e.getMessage();
+                channel.close();
+            }
+        }
+
+        private void keepAlive() {
+            long interval = options.heartbeatMillis() * 1_000_000L;
+            try {
+                while (link == this && sendFailure == null) {
+                    long quiet = System.nanoTime() - lastSendNanos;
+                    if (quiet >= interval) {
+                        send(Channel.Kind.PING, new byte[0]);
+                        quiet = 0;
+                    }
+                    TimeUnit.NANOSECONDS.sleep(interval - quiet);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -411,7 +457,7 @@ public final class Primary implements LiveRunner.Hooks {
                 log.accept(e.getMessage());
                 backupLost(this, "refused a frame");
             } catch (IOException e) {
-                backupLost(this, e.getMessage());
+                backupLost(this, sendFailure != null ? "cannot send: " + sendFailure : e.getMessage());
             }
         }
     }

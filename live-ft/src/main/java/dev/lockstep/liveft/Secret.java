@@ -39,18 +39,26 @@ public final class Secret {
     /** HMAC-SHA256 under this secret of the parts, each length-prefixed so that no two inputs collide. */
     public byte[] mac(byte[]... parts) { return hmac(key.length == 0 ? new byte[1] : key, parts); }
 
-    static byte[] hmac(byte[] key, byte[]... parts) {
+    static byte[] hmac(byte[] key, byte[]... parts) { return hmac(hmacKeyed(key), parts); }
+
+    /** An HMAC-SHA256 instance keyed with {@code key}, to MAC many messages with (one thread at a time). */
+    static Mac hmacKeyed(byte[] key) {
         try {
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(new SecretKeySpec(key, "HmacSHA256"));
-            for (byte[] p : parts) {
-                m.update(new byte[] {(byte) (p.length >>> 24), (byte) (p.length >>> 16), (byte) (p.length >>> 8), (byte) p.length});
-                m.update(p);
-            }
-            return m.doFinal();
+            return m;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java 17 runtime", e);
         }
+    }
+
+    /** The MAC of the parts, each length-prefixed; leaves {@code m} ready for the next message. */
+    static byte[] hmac(Mac m, byte[]... parts) {
+        for (byte[] p : parts) {
+            m.update(new byte[] {(byte) (p.length >>> 24), (byte) (p.length >>> 16), (byte) (p.length >>> 8), (byte) p.length});
+            m.update(p);
+        }
+        return m.doFinal();
     }
 
     static boolean same(byte[] a, byte[] b) { return MessageDigest.isEqual(a, b); }

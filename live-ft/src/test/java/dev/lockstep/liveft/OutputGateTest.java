@@ -23,24 +23,74 @@ class OutputGateTest {
         gate.output(OutputKind.CONSOLE, 0, b, 0, b.length);
     }
 
+    // The Recorder logs an output's OUTPUT entry right after the output reaches the gate: entry seq + 1.
+
     @Test
-    void outputWaitsUntilTheBackupHasAckedTheLogUpToIt() {
+    void outputWaitsUntilTheBackupHasAckedItsOwnOutputEntry() {
         seq = 3;
         emit("a");
         seq = 5;
         emit("b");
+        gate.acked(3);
+        assertThat(released.toString()).isEmpty();
         gate.acked(4);
         assertThat(released.toString()).isEqualTo("a");
         gate.acked(5);
+        assertThat(released.toString()).isEqualTo("a");
+        gate.acked(6);
         assertThat(released.toString()).isEqualTo("ab");
     }
 
     @Test
-    void outputCoveredByEarlierAcksLeavesAtOnce() {
+    void acksOfTheEntriesBeforeAnOutputDoNotReleaseIt() {
         seq = 2;
         gate.acked(2);
         emit("x");
+        assertThat(released.toString()).isEmpty();
+        gate.acked(3);
         assertThat(released.toString()).isEqualTo("x");
+    }
+
+    @Test
+    void aDiskWriteWaitsForTheAckOfTheLogUpToIt() {
+        seq = 4; // its OUTPUT entry is logged before the write reaches the gate
+        gate.hold(() -> released.write('w'));
+        gate.acked(3);
+        assertThat(released.toString()).isEmpty();
+        gate.acked(4);
+        assertThat(released.toString()).isEqualTo("w");
+    }
+
+    @Test
+    void aReadOrFlushGoesAtOnceWhenNoWriteIsHeld() {
+        seq = 7;
+        emit("frame");
+        gate.ordered(() -> released.write('r'));
+        assertThat(released.toString()).isEqualTo("r");
+        gate.acked(8);
+        assertThat(released.toString()).isEqualTo("rframe");
+    }
+
+    @Test
+    void aReadOrFlushWaitsBehindAHeldWriteAndFollowsItInOrder() {
+        seq = 4;
+        gate.hold(() -> released.write('w'));
+        seq = 6;
+        gate.ordered(() -> released.write('f'));
+        assertThat(released.toString()).isEmpty();
+        gate.acked(4);
+        assertThat(released.toString()).isEqualTo("wf");
+        gate.ordered(() -> released.write('r'));
+        assertThat(released.toString()).isEqualTo("wfr");
+    }
+
+    @Test
+    void aDiskWritesOwnOutputIsNotPassedOn() {
+        seq = 1;
+        gate.solo(true);
+        byte[] b = "sector".getBytes();
+        gate.output(OutputKind.DISK, 0, b, 0, b.length);
+        assertThat(released.toString()).isEmpty();
     }
 
     @Test

@@ -43,6 +43,9 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
     private TraceWriter owned;
     private final Options options;
     private final OutputSink downstream;
+    /** The trace's name for each machine output kind (Enum.valueOf per frame showed in profiles of the FT primary). */
+    private static final dev.lockstep.traceformat.OutputKind[] TRACE_KINDS = java.util.Arrays.stream(OutputKind.values())
+            .map(k -> dev.lockstep.traceformat.OutputKind.valueOf(k.name())).toArray(dev.lockstep.traceformat.OutputKind[]::new);
     private final InputPort host;
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
     private final List<LogEntry> pendingOutput = new ArrayList<>();
@@ -83,15 +86,21 @@ public final class Recorder implements LiveRunner.Hooks, AutoCloseable {
         return v;
     }
 
+    /**
+     * Output goes downstream, then its OUTPUT entry is logged: for a frame or a disk write at once, for
+     * console bytes as the next entry logged (pending console bytes are logged before any other entry). So
+     * the FT primary's output gate knows the entry that covers an output when it sees it: the next one.
+     */
     private void output(OutputKind kind, long instret, byte[] data, int off, int len) {
-        downstream.output(kind, instret, data, off, len);
         if (kind == OutputKind.CONSOLE) {
+            downstream.output(kind, instret, data, off, len);
             console.write(data, off, len);
             consoleInstret = instret;
             return;
         }
         flushConsole();
-        writer.append(new LogEntry.Output(instret + 1, dev.lockstep.traceformat.OutputKind.valueOf(kind.name()),
+        downstream.output(kind, instret, data, off, len);
+        writer.append(new LogEntry.Output(instret + 1, TRACE_KINDS[kind.ordinal()],
                 LogPlayer.outputHash(data, off, len), len, null));
     }
 

@@ -24,6 +24,10 @@ public final class LogPlayer {
     /** The output hash the recorder stores in OUTPUT entries. */
     public static long outputHash(byte[] data, int off, int len) { return StateHash.hashBytes(data, off, len, 0); }
 
+    /** The machine's ordinal of each trace output kind (checked for every frame and disk write). */
+    private static final int[] MACHINE_KINDS = java.util.Arrays.stream(dev.lockstep.traceformat.OutputKind.values())
+            .mapToInt(k -> OutputKind.valueOf(k.name()).ordinal()).toArray();
+
     private final Machine machine;
     private final String source;
     private final Supplier<LogEntry.Wall> moreWalls;
@@ -143,7 +147,7 @@ public final class LogPlayer {
             return;
         }
         long[] p = produced.poll();
-        if (p == null || p[0] != OutputKind.valueOf(o.kind().name()).ordinal() || p[1] != o.hash() || p[2] != o.length()) {
+        if (p == null || p[0] != MACHINE_KINDS[o.kind().ordinal()] || p[1] != o.hash() || p[2] != o.length()) {
             throw new Divergence(now, o, p == null ? source + " has " + o.kind() + " output of " + o.length()
                     + " bytes here, and the guest produced none" : "the guest's " + OutputKind.values()[(int) p[0]]
                     + " output (" + p[2] + " bytes) differs from " + source + "'s " + o.kind() + " output ("

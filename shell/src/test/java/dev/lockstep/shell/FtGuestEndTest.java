@@ -1,0 +1,71 @@
+// A guest that powers off under FT ends on the backup too: no false divergence at the last instruction.
+package dev.lockstep.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lockstep.kvclient.KvClient;
+import java.io.RandomAccessFile;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FtGuestEndTest {
+    private static final long LIVENESS_MS = 60_000;
+
+    @Test
+    void kvserverShutDownUnderFtEndsOnBothSidesAndTheBackupsTraceVerifies(@TempDir Path dir) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("kv.img").toFile(), "rw")) {
+            f.setLength(4 << 20);
+        }
+        int wire;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            wire = s.getLocalPort();
+        }
+        try (FtProcesses ft = new FtProcesses(dir);
+             KvClient client = new KvClient().retryEvery(Duration.ofMillis(200)).giveUpAfter(Duration.ofMillis(LIVENESS_MS))) {
+            int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort();
+            String arbiter = "tas://127.0.0.1:" + arbiterPort;
+            String net = "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort();
+            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
+                    .await("serving test-and-set", LIVENESS_MS);
+            FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter,
+                    "--trace", "trace", "--drive", "file=kv.img", "--netdev", net);
+            backup.await("waiting for the primary", LIVENESS_MS);
+            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
+                    "--console", "" + FtProcesses.freePort(), "--drive", "file=kv.img", "--netdev", net, "kvserver");
+            backup.await("backing up primary", LIVENESS_MS);
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+
+            // Several requests in flight at once, as the benchmark has them.
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int me = t;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < 25; i++) client.put("t" + me + "-" + i, "v" + i);
+                }));
+            }
+            for (Future<?> w : writers) w.get();
+            pool.shutdown();
+            assertThat(client.get("t3-24")).contains("v24");
+            client.shutdown();
+
+            assertThat(primary.process().waitFor()).as(primary.log()).isZero();
+            assertThat(backup.process().waitFor()).as(backup.log()).isZero();
+            assertThat(backup.log()).contains("the guest ended").doesNotContain("DIVERGENCE");
+
+            Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace").toString());
+            assertThat(replay.err()).contains("verified").doesNotContain("diverge");
+            assertThat(replay.exit()).as(replay.err()).isZero();
+        }
+    }
+}
