@@ -240,9 +240,6 @@ public final class Backup {
     private void runTo(long target) {
         while (machine.instret() < target) {
             Machine.Status s = machine.run(target);
-            // A guest that powers off with its last instruction at the target got there: the primary's final
-            // STATE_HASH and END are stamped at that instruction.
-            if (s == Machine.Status.HALTED && machine.instret() == target) return;
             switch (s) {
                 case HALTED -> {
                     // Halting on the target's own instruction is how a session ends: its END entry is at target.
