@@ -94,16 +94,8 @@ class RecordReplayCliTest {
     @Timeout(180)
     void aRecorderKilledWithSigkillLeavesATraceThatReplaysVerifiedToItsLastEntry() throws Exception {
         Path t = dir.resolve("cut");
-        Process recorder = startLockstep(dir.resolve("recorder.err"), "record", "-o", t.toString(), "--rtc", "fixed:0", "idle");
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(recorder.getInputStream(), StandardCharsets.UTF_8))) {
-            String first = out.readLine();
-            assertThat(first).as("idle's first line; recorder stderr: %s", Files.readString(dir.resolve("recorder.err")))
-                    .startsWith("idle:");
-            // idle never ends by itself: let it log a few timer wake-ups (CLOCK entries, flushed every 100 ms).
-            Thread.sleep(3_000);
-            recorder.destroyForcibly(); // SIGKILL on Linux
-            assertThat(recorder.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        }
+        // idle never ends by itself: let it log a few timer wake-ups (CLOCK entries, flushed every 100 ms).
+        recordIdleThenSignal(t, 3_000, Process::destroyForcibly); // SIGKILL on Linux
 
         Cli.Result info = Cli.run("info", t.toString());
         Cli.Result r = Cli.run("replay", "--verify", "-q", t.toString());
@@ -120,13 +112,7 @@ class RecordReplayCliTest {
     @Timeout(180)
     void aRecorderStoppedWithSigtermEndsItsTraceCleanly() throws Exception {
         Path t = dir.resolve("stopped");
-        Process recorder = startLockstep(dir.resolve("stopped.err"), "record", "-o", t.toString(), "--rtc", "fixed:0", "idle");
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(recorder.getInputStream(), StandardCharsets.UTF_8))) {
-            assertThat(out.readLine()).as("recorder stderr: %s", Files.readString(dir.resolve("stopped.err"))).startsWith("idle:");
-            Thread.sleep(1_000);
-            recorder.destroy(); // SIGTERM on Linux
-            assertThat(recorder.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        }
+        recordIdleThenSignal(t, 1_000, Process::destroy); // SIGTERM on Linux
 
         Cli.Result info = Cli.run("info", t.toString());
         Cli.Result r = Cli.run("replay", "--verify", "-q", t.toString());
@@ -136,6 +122,18 @@ class RecordReplayCliTest {
         assertThat(Files.size(t.resolve("entries/19700101L.cq4"))).as("trimmed entries file").isLessThan(4 << 20);
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).doesNotContain("without an END entry").contains("lockstep: verified ");
+    }
+
+    /** Records the idle guest to {@code trace}, waits for its prompt and {@code millis} more, then signals the recorder. */
+    private void recordIdleThenSignal(Path trace, long millis, java.util.function.Consumer<Process> signal) throws Exception {
+        Path err = dir.resolve(trace.getFileName() + ".err");
+        Process recorder = startLockstep(err, "record", "-o", trace.toString(), "--rtc", "fixed:0", "idle");
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(recorder.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).as("idle's first line; recorder stderr: %s", Files.readString(err)).startsWith("idle:");
+            Thread.sleep(millis);
+            signal.accept(recorder);
+            assertThat(recorder.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     /** A JVM like this one (same java, class path and Chronicle flags) running lockstep's Main, as the jar's manifest does. */
