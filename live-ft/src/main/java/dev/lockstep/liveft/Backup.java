@@ -6,6 +6,8 @@ import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.MachineConfig;
 import dev.lockstep.emulator.memory.Bus;
 import dev.lockstep.emulator.io.OutputSink;
+import dev.lockstep.emulator.virtio.BlockBackend;
+import dev.lockstep.emulator.virtio.VirtioBlk;
 import dev.lockstep.replayer.Divergence;
 import dev.lockstep.replayer.LogPlayer;
 import dev.lockstep.replayer.Sessions;
@@ -39,12 +41,20 @@ public final class Backup {
         /** The guest ended on the primary and here. */
         record GuestEnded(LogEntry.End end, long instret) implements Result {}
 
-        /** The primary failed and this backup won the arbiter: go live with this machine and trace. */
-        record Live(Machine machine, TraceWriter trace, TraceHeader header, String consoleAddress, String pairKey) implements Result {}
+        /**
+         * The primary failed and this backup won the arbiter: go live with this machine and trace, after
+         * writing {@code unapplied} to the shared disk, in order: writes the guest saw complete that the
+         * primary may not have done yet (see {@link Primary#outputRuled}).
+         */
+        record Live(Machine machine, TraceWriter trace, TraceHeader header, String consoleAddress, String pairKey,
+                    java.util.List<Write> unapplied) implements Result {}
 
         /** This backup stops: it diverged, or the primary holds the arbiter. */
         record Stopped(String why) implements Result {}
     }
+
+    /** A guest disk write, replayed here: {@code data} at byte {@code offset}. */
+    public record Write(long offset, byte[] data) {}
 
     private static final LogEntry END_OF_STREAM = new LogEntry.Heartbeat(0);
 
@@ -61,6 +71,11 @@ public final class Backup {
     private volatile long persistedSeq, replayedInstret;
     private volatile String lostWhy;
     private volatile boolean primaryEnded;
+    /** How many of the guest's disk writes the primary has done (all those numbered below). */
+    private volatile long primaryApplied;
+    /** The writes replayed here that the primary may not have done, numbered from {@link #windowFirst}. */
+    private final java.util.ArrayDeque<Write> window = new java.util.ArrayDeque<>();
+    private long windowFirst;
 
     public Backup(Channel channel, Path traceDir, Arbiter arbiter, FtOptions options, String me, Consumer<String> log) {
         this.channel = channel;
@@ -87,6 +102,10 @@ public final class Backup {
         };
         // A shared disk's reads come from the log: the referenced disk image itself is never needed here.
         Sessions.Devices.of(th.machineConfig()).attachForReplay(machine, images);
+        windowFirst = h.firstWrite();
+        primaryApplied = h.firstWrite();
+        VirtioBlk blk = machine.virtioDevice(VirtioBlk.class);
+        if (blk != null) blk.switchBackend(remembering(blk.backend()));
         Sessions.spec(th, images).bootInto(machine);
         Machine.Snapshot snap = null;
         if (h.snapshot()) {
@@ -163,7 +182,8 @@ public final class Backup {
         }
         trace.flush();
         log.accept(String.format("won the arbiter: going live at instruction %,d", machine.instret()));
-        return new Result.Live(machine, trace, th, h.consoleAddress(), h.pairKey());
+        forgetApplied();
+        return new Result.Live(machine, trace, th, h.consoleAddress(), h.pairKey(), java.util.List.copyOf(window));
     }
 
     // ------------------------------------------------------------------ receiving
@@ -187,6 +207,7 @@ public final class Backup {
                         // ack, so a backup killed in between loses only the trace's tail, never the service. The ack
                         // leaves before the replayer is woken, which could take this thread's core first.
                         persistedSeq = b.lastSeq();
+                        primaryApplied = b.appliedWrites();
                         // One ack covers every batch before it: with the next frame already here, it can wait for
                         // that one (a few at most, so that a steady stream still gets acks).
                         boolean more = channel.hasBuffered();
@@ -236,6 +257,31 @@ public final class Backup {
     }
 
     // ------------------------------------------------------------------ replaying in step
+
+    /** {@code replay}, keeping each write it is given (the replayer's thread) until the primary has done it. */
+    private BlockBackend remembering(BlockBackend replay) {
+        return new BlockBackend() {
+            @Override public long capacity() { return replay.capacity(); }
+            @Override public void read(long id, long offset, int length) { replay.read(id, offset, length); }
+            @Override public void flush(long id) { replay.flush(id); }
+            @Override public byte[] readNow(long offset, int length) { return replay.readNow(offset, length); }
+
+            @Override
+            public void write(long id, long offset, byte[] data) {
+                replay.write(id, offset, data);
+                window.add(new Write(offset, data));
+                forgetApplied();
+            }
+        };
+    }
+
+    private void forgetApplied() {
+        long applied = primaryApplied;
+        while (windowFirst < applied && !window.isEmpty()) {
+            window.poll();
+            windowFirst++;
+        }
+    }
 
     private void runTo(long target) {
         while (machine.instret() < target) {

@@ -4,6 +4,7 @@ package dev.lockstep.liveft;
 import dev.lockstep.emulator.io.OutputKind;
 import dev.lockstep.emulator.io.OutputSink;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Each output is stamped with the sequence number of the log entry that covers it: its own OUTPUT entry,
@@ -11,6 +12,11 @@ import java.util.ArrayDeque;
  * acknowledged that sequence number, so a backup that goes live has replayed the output itself, not only
  * what came before it. The machine keeps running meanwhile; release happens on whichever thread brings
  * the acknowledgement. A primary running alone (after winning the arbiter) releases at once.
+ *
+ * <p>Disk requests wait here too, as {@link Io}: a write like output, a read or flush only behind the
+ * writes held before it. An {@code Io} may return a future, a flush making writes durable: output
+ * released after it leaves only once that future is done (the thread that completes it goes on with the
+ * release), so a reply never reaches a client before the write it acknowledges is on the disk.
  */
 final class OutputGate implements OutputSink {
     /** Where released output goes: buffered until {@link #flush()}. */
@@ -18,15 +24,23 @@ final class OutputGate implements OutputSink {
         void flush();
     }
 
-    /** Output, or (when {@code action} is set) host I/O that must wait as output does: a disk request. */
-    private record Held(long seq, OutputKind kind, long instret, byte[] data, Runnable action) {}
+    /** Host I/O released by the gate. It must not block; a non-null result is a durability later output waits for. */
+    interface Io {
+        CompletableFuture<?> start();
+    }
+
+    /** Output, or (when {@code io} is set) host I/O that must wait as output does: a disk request. */
+    private record Held(long seq, OutputKind kind, long instret, byte[] data, Io io) {}
 
     private final ServiceSink service;
     private final java.util.function.LongSupplier lastSeq;
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private long acked;
-    private int heldActions;
+    private int heldIo;
     private boolean solo, closed;
+    /** What the next output must wait for (the last flush released), and whether its completion will resume the release. */
+    private CompletableFuture<?> durable;
+    private boolean resumeArmed;
 
     OutputGate(ServiceSink service, java.util.function.LongSupplier lastSeq) {
         this.service = service;
@@ -41,11 +55,12 @@ final class OutputGate implements OutputSink {
     @Override
     public synchronized void output(OutputKind kind, long instret, byte[] data, int off, int len) {
         if (closed || kind == OutputKind.DISK) return;
-        if (solo) {
+        if (solo && held.isEmpty() && durable == null) {
             service.output(kind, instret, data, off, len);
             return;
         }
         held.add(new Held(lastSeq.getAsLong() + 1, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
+        if (solo) release();
     }
 
     /**
@@ -53,15 +68,11 @@ final class OutputGate implements OutputSink {
      * OUTPUT entry included), in order with the held output: a write reaches the shared disk only when the
      * backup could reproduce it.
      */
-    synchronized void hold(Runnable io) {
+    synchronized void hold(Io io) {
         if (closed) return;
-        long seq = lastSeq.getAsLong();
-        if (solo || (held.isEmpty() && seq <= acked)) {
-            io.run();
-            return;
-        }
-        held.add(new Held(seq, null, 0, null, io));
-        heldActions++;
+        held.add(new Held(lastSeq.getAsLong(), null, 0, null, io));
+        heldIo++;
+        release();
     }
 
     /**
@@ -70,29 +81,61 @@ final class OutputGate implements OutputSink {
      * travels in the log, a flush only makes completed writes durable), so it need not wait for an ack of
      * its own; a backup that goes live issues it again if its completion was not logged.
      */
-    synchronized void ordered(Runnable io) {
+    synchronized void ordered(Io io) {
         if (closed) return;
-        if (solo || heldActions == 0) {
-            io.run();
+        if (heldIo == 0) {
+            started(io.start());
             return;
         }
         held.add(new Held(held.peekLast().seq, null, 0, null, io));
-        heldActions++;
+        heldIo++;
     }
 
     /** The backup has persisted every entry up to {@code seq}. */
     synchronized void acked(long seq) {
         if (seq > acked) acked = seq;
+        release();
+    }
+
+    /** Releases, in order, what the acks (or running alone) allow, stopping at output that waits for a flush. */
+    private void release() {
         boolean any = false;
         while (!held.isEmpty() && (solo || held.peek().seq <= acked)) {
-            Held h = held.poll();
+            Held h = held.peek();
+            if (h.io == null && durable != null) {
+                if (durable.isCompletedExceptionally()) {
+                    discard(); // the disk lost a write the guest was told is done: nothing after it may leave
+                    return;
+                }
+                if (!durable.isDone()) {
+                    if (!resumeArmed) {
+                        resumeArmed = true;
+                        durable.whenComplete((v, e) -> resume());
+                    }
+                    break;
+                }
+                durable = null;
+            }
+            held.poll();
             any = true;
-            if (h.action != null) heldActions--;
-            if (closed) continue;
-            if (h.action != null) h.action.run();
-            else service.output(h.kind, h.instret, h.data, 0, h.data.length);
+            if (h.io != null) {
+                heldIo--;
+                if (!closed) started(h.io.start());
+            } else if (!closed) {
+                service.output(h.kind, h.instret, h.data, 0, h.data.length);
+            }
         }
         if (any) service.flush();
+    }
+
+    private void started(CompletableFuture<?> f) {
+        if (f != null) durable = f; // requests complete in order: the last flush covers the ones before it
+    }
+
+    /** A flush completed: the output behind it may go (on the disk's thread). A failed one: the primary discards the gate. */
+    private synchronized void resume() {
+        resumeArmed = false;
+        release();
     }
 
     /** Pushes out what was released (between quanta, and before the loop waits). */
@@ -101,8 +144,11 @@ final class OutputGate implements OutputSink {
     /** Running alone now, by the arbiter's word: everything held may leave. */
     synchronized void solo(boolean on) {
         solo = on;
-        if (on) acked(acked);
+        if (on) release();
     }
+
+    /** Whether the gate releases at once (no backup, by the arbiter's word). */
+    synchronized boolean solo() { return solo; }
 
     /** Restarts acknowledgement counting for a new backup whose stream starts after {@code seq}. */
     synchronized void paired(long seq) {
@@ -110,11 +156,11 @@ final class OutputGate implements OutputSink {
         acked = Math.max(acked, seq);
     }
 
-    /** This primary lost the arbiter: nothing it holds may ever leave. */
+    /** This primary lost the arbiter (or its disk): nothing it holds may ever leave. */
     synchronized void discard() {
         closed = true;
         held.clear();
-        heldActions = 0;
+        heldIo = 0;
     }
 
     synchronized int heldCount() { return held.size(); }

@@ -7,7 +7,9 @@ import dev.lockstep.emulator.io.InputEvent;
 import dev.lockstep.emulator.io.OutputKind;
 import dev.lockstep.emulator.io.OutputSink;
 import dev.lockstep.emulator.run.LiveRunner;
+import dev.lockstep.emulator.host.FileDisk;
 import dev.lockstep.emulator.virtio.BlockBackend;
+import dev.lockstep.emulator.virtio.VirtioBlk;
 import dev.lockstep.recorder.Recorder;
 import dev.lockstep.traceformat.EntryEncoder;
 import dev.lockstep.traceformat.LogEntry;
@@ -115,19 +117,90 @@ public final class Primary implements LiveRunner.Hooks {
     public void network(OutputSink frames) { this.network = frames; }
 
     /**
-     * {@code disk} behind the output rule: a write reaches the disk only once the backup has acknowledged
-     * the log up to the instruction that issued it; a read or a flush waits only behind writes held before
-     * it, to keep its order with them. The disk is shared (VMware FT's default): only the primary does
+     * {@code disk} behind the output rule. The disk is shared (VMware FT's default): only the primary does
      * I/O, and read data travels in the log. Plug the result into the machine's virtio-blk before the run.
+     *
+     * <p>With a backup, a write or a flush completes to the guest at once (its completion is logged like
+     * any other), while the write itself reaches the disk only once the backup has acknowledged the log up
+     * to the instruction that issued it, in order with the held output; a flush is done in that order too,
+     * and output held after it leaves only once it is durable. So the guest does not wait a round trip per
+     * request (Remus completes its disk writes the same way), no client sees a reply before what it
+     * acknowledges is on the disk, and a write the guest saw complete is in the backup's log: a backup that
+     * goes live writes again those the primary may not have done ({@link Backup.Result.Live#unapplied}),
+     * counted by {@link #appliedWrites} in each batch. A read waits behind the writes held before it.
+     * Running alone, requests complete when done, as in a plain run.
      */
-    public BlockBackend outputRuled(BlockBackend disk) {
+    public BlockBackend outputRuled(FileDisk disk) {
         return new BlockBackend() {
             @Override public long capacity() { return disk.capacity(); }
-            @Override public void read(long id, long offset, int length) { gate.ordered(() -> disk.read(id, offset, length)); }
-            @Override public void write(long id, long offset, byte[] data) { gate.hold(() -> disk.write(id, offset, data)); }
-            @Override public void flush(long id) { gate.ordered(() -> disk.flush(id)); }
             @Override public byte[] readNow(long offset, int length) { return disk.readNow(offset, length); }
+
+            @Override
+            public void read(long id, long offset, int length) {
+                gate.ordered(() -> {
+                    disk.read(id, offset, length);
+                    return null;
+                });
+            }
+
+            @Override
+            public void write(long id, long offset, byte[] data) {
+                long index = writesIssued++;
+                if (gate.solo()) {
+                    gate.hold(() -> {
+                        disk.write(id, offset, data);
+                        return null;
+                    });
+                    return;
+                }
+                gate.hold(() -> {
+                    disk.apply(offset, data).whenComplete((v, e) -> {
+                        if (e != null) diskFailed(e);
+                        else if (index >= appliedWrites) appliedWrites = index + 1;
+                    });
+                    return null;
+                });
+                queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
+            }
+
+            @Override
+            public void flush(long id) {
+                if (gate.solo()) {
+                    gate.ordered(() -> {
+                        disk.flush(id);
+                        return null;
+                    });
+                    return;
+                }
+                gate.ordered(() -> disk.force().whenComplete((v, e) -> {
+                    if (e != null) diskFailed(e);
+                }));
+                queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
+            }
         };
+    }
+
+    /** Guest disk writes issued through {@link #outputRuled} (the loop's thread), and how many of the first are on the disk. */
+    private long writesIssued;
+    private volatile long appliedWrites;
+
+    /**
+     * The shared disk failed a write or flush the guest was told is done: this primary can no longer keep
+     * its word, so it stops without a word to the backup, which takes over from the log (and writes again).
+     */
+    private void diskFailed(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        synchronized (this) {
+            if (defeated) return;
+            defeated = true;
+        }
+        gate.discard();
+        log.accept("the shared disk failed (" + cause.getMessage() + ") after the guest was told its request was done; "
+                + "this primary stops and leaves the service to its backup");
+        Link l = link;
+        if (l != null) l.channel.close();
+        LiveRunner r = runner;
+        if (r != null) r.quit();
     }
 
     private void appendEntry(LogEntry e) {
@@ -199,7 +272,7 @@ public final class Primary implements LiveRunner.Hooks {
         sendBatch();
         String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         long t0 = System.nanoTime();
-        Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), transfer, header.encode(), consoleAddress);
+        Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), writesIssued, transfer, header.encode(), consoleAddress);
         c.send(Channel.Kind.HEADER, h.encode());
         if (transfer) {
             Machine.Snapshot s = machine.snapshot();
@@ -279,7 +352,7 @@ public final class Primary implements LiveRunner.Hooks {
         }
         sentSeq = lastSeq;
         sentInstret = lastEntryInstret;
-        byte[] payload = Wire.entries(batchFirstSeq, batch, l.encoder);
+        byte[] payload = Wire.entries(batchFirstSeq, appliedWrites, batch, l.encoder);
         bytesSent += payload.length;
         batch.clear();
         l.send(Channel.Kind.ENTRIES, payload);

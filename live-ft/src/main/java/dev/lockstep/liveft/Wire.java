@@ -21,17 +21,19 @@ final class Wire {
 
     /**
      * Starts a pair: the pair's arbiter key, who the primary is, the first entry's sequence number, the
-     * instruction number the stream starts at (0, or a state transfer's), the trace header (machine and
-     * images) and the console service address the backup takes over when it goes live.
+     * instruction number the stream starts at (0, or a state transfer's), how many disk writes the guest
+     * issued before it (the backup numbers the following ones from there, as the primary does), the trace
+     * header (machine and images) and the console service address the backup takes over when it goes live.
      */
-    record Header(String pairKey, String primaryId, long firstSeq, long instret, boolean snapshot, byte[] traceHeader,
-                  String consoleAddress) {
+    record Header(String pairKey, String primaryId, long firstSeq, long instret, long firstWrite, boolean snapshot,
+                  byte[] traceHeader, String consoleAddress) {
         byte[] encode() {
             return write(out -> {
                 out.writeUTF(pairKey);
                 out.writeUTF(primaryId);
                 out.writeLong(firstSeq);
                 out.writeLong(instret);
+                out.writeLong(firstWrite);
                 out.writeBoolean(snapshot);
                 out.writeInt(traceHeader.length);
                 out.write(traceHeader);
@@ -42,10 +44,10 @@ final class Wire {
         static Header decode(byte[] b) throws IOException {
             DataInputStream in = in(b);
             String k = in.readUTF(), p = in.readUTF();
-            long seq = in.readLong(), at = in.readLong();
+            long seq = in.readLong(), at = in.readLong(), firstWrite = in.readLong();
             boolean snap = in.readBoolean();
             byte[] h = in.readNBytes(in.readInt());
-            return new Header(k, p, seq, at, snap, h, in.readUTF());
+            return new Header(k, p, seq, at, firstWrite, snap, h, in.readUTF());
         }
     }
 
@@ -78,26 +80,31 @@ final class Wire {
         return new Machine.Snapshot(instret, core, pages);
     }
 
-    /** A batch of entries: the first one's sequence number, then the entries in the trace codec. */
-    static byte[] entries(long firstSeq, List<LogEntry> entries, EntryEncoder encoder) {
+    /**
+     * A batch of entries: the first one's sequence number, how many of the guest's disk writes are on the
+     * shared disk (all those numbered below it; see {@link Primary#outputRuled}), then the entries in the
+     * trace codec.
+     */
+    static byte[] entries(long firstSeq, long appliedWrites, List<LogEntry> entries, EntryEncoder encoder) {
         return write(out -> {
             out.writeLong(firstSeq);
+            out.writeLong(appliedWrites);
             out.writeInt(entries.size());
             for (LogEntry e : entries) encoder.write(e, out);
         });
     }
 
-    record Batch(long firstSeq, List<LogEntry> entries) {
+    record Batch(long firstSeq, long appliedWrites, List<LogEntry> entries) {
         long lastSeq() { return firstSeq + entries.size() - 1; }
     }
 
     static Batch entries(byte[] b, EntryDecoder decoder) throws IOException {
         DataInputStream in = in(b);
-        long first = in.readLong();
+        long first = in.readLong(), applied = in.readLong();
         int n = in.readInt();
         List<LogEntry> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) list.add(decoder.read(in));
-        return new Batch(first, list);
+        return new Batch(first, applied, list);
     }
 
     /** The backup has persisted every entry up to {@code seq} and replayed up to {@code instret}. */

@@ -18,6 +18,13 @@ class OutputGateTest {
         public void flush() {}
     }, () -> seq);
 
+    private OutputGate.Io io(char c) {
+        return () -> {
+            released.write(c);
+            return null;
+        };
+    }
+
     private void emit(String s) {
         byte[] b = s.getBytes();
         gate.output(OutputKind.CONSOLE, 0, b, 0, b.length);
@@ -54,7 +61,7 @@ class OutputGateTest {
     @Test
     void aDiskWriteWaitsForTheAckOfTheLogUpToIt() {
         seq = 4; // its OUTPUT entry is logged before the write reaches the gate
-        gate.hold(() -> released.write('w'));
+        gate.hold(io('w'));
         gate.acked(3);
         assertThat(released.toString()).isEmpty();
         gate.acked(4);
@@ -65,7 +72,7 @@ class OutputGateTest {
     void aReadOrFlushGoesAtOnceWhenNoWriteIsHeld() {
         seq = 7;
         emit("frame");
-        gate.ordered(() -> released.write('r'));
+        gate.ordered(io('r'));
         assertThat(released.toString()).isEqualTo("r");
         gate.acked(8);
         assertThat(released.toString()).isEqualTo("rframe");
@@ -74,13 +81,13 @@ class OutputGateTest {
     @Test
     void aReadOrFlushWaitsBehindAHeldWriteAndFollowsItInOrder() {
         seq = 4;
-        gate.hold(() -> released.write('w'));
+        gate.hold(io('w'));
         seq = 6;
-        gate.ordered(() -> released.write('f'));
+        gate.ordered(io('f'));
         assertThat(released.toString()).isEmpty();
         gate.acked(4);
         assertThat(released.toString()).isEqualTo("wf");
-        gate.ordered(() -> released.write('r'));
+        gate.ordered(io('r'));
         assertThat(released.toString()).isEqualTo("wfr");
     }
 
@@ -109,6 +116,38 @@ class OutputGateTest {
         gate.discard();
         gate.acked(100);
         emit("more");
+        assertThat(released.toString()).isEmpty();
+    }
+
+    @Test
+    void outputAfterAFlushLeavesOnlyOnceTheFlushIsDone() {
+        java.util.concurrent.CompletableFuture<Void> durable = new java.util.concurrent.CompletableFuture<>();
+        seq = 4;
+        gate.hold(io('w'));
+        gate.ordered(() -> {
+            released.write('f');
+            return durable;
+        });
+        emit("reply");
+        gate.acked(5);
+        assertThat(released.toString()).isEqualTo("wf");
+        durable.complete(null);
+        assertThat(released.toString()).isEqualTo("wfreply");
+        emit("!");
+        gate.acked(6);
+        assertThat(released.toString()).isEqualTo("wfreply!");
+    }
+
+    @Test
+    void aFailedFlushLetsNothingAfterItLeave() {
+        java.util.concurrent.CompletableFuture<Void> durable = new java.util.concurrent.CompletableFuture<>();
+        seq = 4;
+        gate.ordered(() -> durable);
+        emit("reply");
+        gate.acked(5);
+        durable.completeExceptionally(new java.io.IOException("EIO"));
+        gate.solo(true);
+        emit("later");
         assertThat(released.toString()).isEmpty();
     }
 }

@@ -12,6 +12,7 @@ import dev.lockstep.emulator.io.OutputSink;
 import dev.lockstep.emulator.virtio.VirtioBlk;
 import dev.lockstep.emulator.virtio.VirtioNet;
 import dev.lockstep.emulator.virtio.VirtioRng;
+import dev.lockstep.liveft.Backup;
 import dev.lockstep.liveft.Primary;
 import dev.lockstep.replayer.Sessions;
 import dev.lockstep.traceformat.GuestImage;
@@ -72,6 +73,17 @@ final class HostDevices implements AutoCloseable {
             d.close();
             throw e;
         }
+    }
+
+    /**
+     * Writes to the shared disk, in order, and makes durable the writes a failed primary may not have done
+     * (see {@code Backup.Result.Live#unapplied}) before the machine runs on. Returns how many it wrote.
+     */
+    int writeAgain(java.util.List<Backup.Write> writes) {
+        if (disk == null || writes.isEmpty()) return 0;
+        for (Backup.Write w : writes) disk.apply(w.offset(), w.data()).join();
+        disk.force().join();
+        return writes.size();
     }
 
     /**

@@ -65,6 +65,14 @@ class KvServerFailoverTest {
             client.shutdown();
             assertThat(backup.process().waitFor()).as(backup.log()).isZero();
 
+            // The shared disk alone holds every acknowledged write, whichever primary wrote it (or wrote it
+            // again on going live): kvserver started cold on it, in a plain run, reads them all back.
+            FtProcesses.Child cold = ft.start("cold", concat(new String[] {"run"}, devices, new String[] {"kvserver"}));
+            cold.await("listening on", LIVENESS_MS);
+            w.assertEveryAcknowledgedWriteReads();
+            client.shutdown();
+            assertThat(cold.process().waitFor()).as(cold.log()).isZero();
+
             Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace-0").toString());
             assertThat(replay.err()).contains("verified").doesNotContain("diverge");
             assertThat(replay.exit()).as(replay.err()).isZero();

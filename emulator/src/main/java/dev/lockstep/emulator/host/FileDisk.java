@@ -6,11 +6,13 @@ import dev.lockstep.emulator.io.InputEvent;
 import dev.lockstep.emulator.virtio.BlockBackend;
 import dev.lockstep.emulator.virtio.VirtioBlk;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -94,6 +96,33 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
             }
             events.accept(new InputEvent.DiskDone(id, status, null));
         });
+    }
+
+    /**
+     * Writes {@code data} at {@code offset} in order with the other requests, without a completion event:
+     * for an FT primary, which completes a write to the guest at once and lets it reach the shared disk only
+     * under the output rule. The future fails with the I/O error.
+     */
+    public CompletableFuture<Void> apply(long offset, byte[] data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                ByteBuffer b = ByteBuffer.wrap(data);
+                while (b.hasRemaining()) file.write(b, offset + b.position());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write disk image " + path + ": " + e.getMessage(), e);
+            }
+        }, io);
+    }
+
+    /** Makes every write before it durable, in order with the other requests, without a completion event. */
+    public CompletableFuture<Void> force() {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                file.force(false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot flush disk image " + path + ": " + e.getMessage(), e);
+            }
+        }, io);
     }
 
     @Override

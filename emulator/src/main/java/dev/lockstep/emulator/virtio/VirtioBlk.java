@@ -48,6 +48,9 @@ public final class VirtioBlk extends VirtioDevice {
 
     public int inflight() { return inflight.size(); }
 
+    /** Where requests go now. */
+    public BlockBackend backend() { return backend; }
+
     @Override
     protected byte[] config() {
         ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
