@@ -222,6 +222,7 @@ public final class Backup {
                         if (!more) trace.flush();
                     }
                     case BYE -> {
+                        if (unacked > 0) ack(); // the last batches came with the BYE: the primary waits for them
                         primaryEnded = true;
                         lostWhy = "the primary ended its session";
                         return;

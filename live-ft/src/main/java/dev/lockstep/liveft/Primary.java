@@ -394,6 +394,9 @@ public final class Primary implements LiveRunner.Hooks {
                     l.wait(Math.max(1, left / 1_000_000));
                 }
             }
+            // Lost at the very end (the backup closes the channel once it has replayed the END): what is still
+            // held leaves only if the arbiter lets this primary go on, so wait for its answer before exiting.
+            while (!lossHandled && !defeated && System.nanoTime() < deadline) Thread.sleep(1);
         }
         gate.flush();
         if (trace != null) trace.flush();
