@@ -606,8 +606,10 @@ static void log_open(void)
 	for (;;) {
 		uint64_t sector = 1 + (uint64_t)log_records;
 		unsigned n = blk_sectors - sector < LOG_BATCH ? (unsigned)(blk_sectors - sector) : LOG_BATCH;
-		if (n == 0 || blk_io(BLK_IN, sector, sector_buf, n) != 0)
+		if (n == 0)
 			break;
+		if (blk_io(BLK_IN, sector, sector_buf, n) != 0)
+			fail("cannot read the log");	/* serving a cut log would lose answered writes */
 		unsigned i = 0;
 		while (i < n && record_valid((const struct record *)(sector_buf + 512 * i), log_records)) {
 			const struct record *r = (const struct record *)(sector_buf + 512 * i);

@@ -253,4 +253,29 @@ class KvServerTest {
                     .endsWith("kvserver: shutdown after 31 requests, 32 records in the log (29 keys)\r\n");
         }
     }
+
+    @Test
+    void writesThatFindTheLogFullInABatchAreRefusedAndNotApplied(@TempDir Path dir) throws IOException {
+        Path disk = dir.resolve("small.img");
+        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(8 * 512); // the header and 7 records
+        }
+        try (Burst client = new Burst(); KvServers server = KvServers.lockstep(disk, client.localAddress())) {
+            client.connect(server.wire());
+            assertThat(client.send(repeat(10, i -> "PUT k" + i + " v" + i)))
+                    .isEqualTo(repeat(10, i -> i < 7 ? "OK" : "ERR log full"));
+            assertThat(client.send(List.of("GET k6", "GET k7", "DEL k0", "PUT k0 again")))
+                    .containsExactly("VALUE v6", "NOTFOUND", "ERR log full", "ERR log full");
+            assertThat(client.send(List.of("GET k0", "SHUTDOWN"))).containsExactly("VALUE v0", "OK");
+            assertThat(server.awaitExit(HANG_GUARD)).isZero();
+            assertThat(server.console()).endsWith("shutdown after 16 requests, 7 records in the log (7 keys)\r\n");
+        }
+        try (Burst client = new Burst(); KvServers server = KvServers.lockstep(disk, client.localAddress())) {
+            client.connect(server.wire());
+            assertThat(client.send(repeat(8, i -> "GET k" + i))).isEqualTo(repeat(8, i -> i < 7 ? "VALUE v" + i : "NOTFOUND"));
+            assertThat(client.send(List.of("SHUTDOWN"))).containsExactly("OK");
+            assertThat(server.awaitExit(HANG_GUARD)).isZero();
+            assertThat(server.console()).startsWith("kvserver: 7 records in the log (7 keys); disk at 0x10008000, 8 sectors");
+        }
+    }
 }
