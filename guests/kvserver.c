@@ -8,10 +8,22 @@
  *     <id> PING                 ->  <id> PONG
  *     <id> SHUTDOWN             ->  <id> OK, then power off
  *
- * A write is on the disk (written and flushed) before its reply is sent. The drivers are polled
- * legacy virtio-mmio (QEMU 7.2's default); the server sleeps in WFI with the devices' PLIC lines
- * enabled, so an idle server costs no host CPU. The console shows a startup line and a line at
- * shutdown only. */
+ * Group commit: the main loop takes every frame that has arrived (up to the rx queue's QUEUE_NUM)
+ * as one batch and handles its requests in order, so a later request sees the writes of earlier
+ * ones, but it only collects their log records and replies. Then it writes the batch's records
+ * with one virtio-blk request (they are consecutive sectors), flushes once, and only then sends all
+ * the replies (ARP replies too) with one notify. So no reply leaves before every write of its batch
+ * is durable: a client never sees an OK, or a GET value, that a crash could take back. A write that
+ * finds the log full is answered "ERR log full" and not applied. If the disk write or the flush
+ * fails, the table already holds writes that may not be on the disk, so the server stops with a
+ * message (fail) rather than answer for them; the log on the disk is then what a restart serves.
+ * A crash during a batch's write may leave any subset of its sectors; the log ends at the first
+ * missing one, and at start the sectors just after the end are zeroed, so a later batch cannot
+ * make the stale rest valid again. Old disks load: the format is still one record per sector.
+ *
+ * The drivers are polled legacy virtio-mmio (QEMU 7.2's default); the server sleeps in WFI with the
+ * devices' PLIC lines enabled, so an idle server costs no host CPU. The console shows a startup line
+ * and a line at shutdown only. */
 #include <string.h>
 #include "runtime.h"
 
@@ -136,14 +148,26 @@ static void device_ready(const struct device *d)
 	wr32(PLIC_ENABLE_M, rd32(PLIC_ENABLE_M) | 1U << irq);
 }
 
-/* Offers the chain starting at descriptor `head` and tells the device. */
-static void submit(const struct device *d, unsigned sel, struct queue *q, uint16_t head)
+/* Puts the chain starting at descriptor `head` in the available ring; kick() publishes it. */
+static void offer(struct queue *q, uint16_t head)
 {
 	q->avail[2 + q->avail_idx % QUEUE_NUM] = head;
+	q->avail_idx++;
+}
+
+/* Publishes every chain offered so far and tells the device, with one notify. */
+static void kick(const struct device *d, unsigned sel, struct queue *q)
+{
 	fence();
-	q->avail[1] = ++q->avail_idx;
+	q->avail[1] = q->avail_idx;
 	fence();
 	set_reg(d, VM_QUEUE_NOTIFY, sel);
+}
+
+static void submit(const struct device *d, unsigned sel, struct queue *q, uint16_t head)
+{
+	offer(q, head);
+	kick(d, sel, q);
 }
 
 /* The next used element, if the device has returned one: its descriptor id (and length). */
@@ -239,15 +263,19 @@ static void blk_init(void)
 
 static struct queue rx_q, tx_q;
 static uint8_t rx_buf[QUEUE_NUM][RX_BUF] __attribute__((aligned(64)));
-static uint8_t tx_buf[NET_HDR + FRAME_MAX] __attribute__((aligned(64)));
+/* A batch's replies, one frame per tx descriptor: a batch has at most QUEUE_NUM frames, so as many replies. */
+static uint8_t tx_buf[QUEUE_NUM][NET_HDR + FRAME_MAX] __attribute__((aligned(64)));
+static unsigned tx_len[QUEUE_NUM];
+static unsigned tx_count;
 static uint8_t my_mac[6];
 
+/* Offers rx buffer i again; the caller kicks the rx queue once for all of them. */
 static void rx_post(uint16_t i)
 {
 	rx_q.desc[i].addr = (uint64_t)rx_buf[i];
 	rx_q.desc[i].len = RX_BUF;
 	rx_q.desc[i].flags = DESC_WRITE;
-	submit(&net_dev, 0, &rx_q, i);
+	offer(&rx_q, i);
 }
 
 static void net_init(void)
@@ -263,23 +291,44 @@ static void net_init(void)
 	device_ready(&net_dev);
 	for (uint16_t i = 0; i < QUEUE_NUM; i++)
 		rx_post(i);
+	kick(&net_dev, 0, &rx_q);
 }
 
-/* Sends the frame in tx_buf + NET_HDR (padded to Ethernet's 60-byte minimum) and waits for it. */
-static void net_send(unsigned len)
+/* Where the next reply frame of the batch goes (after its virtio-net header). */
+static uint8_t *reply_frame(void) { return tx_buf[tx_count] + NET_HDR; }
+
+/* Queues the frame at reply_frame() (padded to Ethernet's 60-byte minimum); net_send_all sends it. */
+static void net_queue(unsigned len)
 {
+	uint8_t *b = tx_buf[tx_count];
 	if (len < 60) {
-		memset(tx_buf + NET_HDR + len, 0, 60 - len);
+		memset(b + NET_HDR + len, 0, 60 - len);
 		len = 60;
 	}
-	memset(tx_buf, 0, NET_HDR);
-	tx_q.desc[0].addr = (uint64_t)tx_buf;
-	tx_q.desc[0].len = NET_HDR + len;
-	tx_q.desc[0].flags = 0;
-	submit(&net_dev, 1, &tx_q, 0);
+	memset(b, 0, NET_HDR);
+	tx_len[tx_count++] = NET_HDR + len;
+}
+
+/* Sends the queued frames, one descriptor each and one notify, and waits until all are sent. */
+static void net_send_all(void)
+{
+	if (tx_count == 0)
+		return;
+	for (uint16_t i = 0; i < tx_count; i++) {
+		tx_q.desc[i].addr = (uint64_t)tx_buf[i];
+		tx_q.desc[i].len = tx_len[i];
+		tx_q.desc[i].flags = 0;
+		offer(&tx_q, i);
+	}
+	kick(&net_dev, 1, &tx_q);
 	uint32_t id, l;
-	while (!take_used(&tx_q, &id, &l))
-		wait_for_device();
+	for (unsigned done = 0; done < tx_count;) {
+		if (take_used(&tx_q, &id, &l))
+			done++;
+		else
+			wait_for_device();
+	}
+	tx_count = 0;
 }
 
 /* ---- Ethernet, ARP, IPv4, UDP ---------------------------------------------------- */
@@ -324,7 +373,7 @@ static void handle_arp(const uint8_t *f, unsigned len)
 		return;
 	if (get16(a + 6) != 1 || get32(a + 24) != KV_IP)
 		return;	/* only requests for our address */
-	uint8_t *o = tx_buf + NET_HDR;
+	uint8_t *o = reply_frame();
 	memcpy(o, a + 8, 6);		/* to the asker */
 	memcpy(o + 6, my_mac, 6);
 	put16(o + 12, ETH_ARP);
@@ -337,17 +386,17 @@ static void handle_arp(const uint8_t *f, unsigned len)
 	memcpy(r + 8, my_mac, 6);
 	put32(r + 14, KV_IP);
 	memcpy(r + 18, a + 8, 10);	/* target = the asker's MAC and IP */
-	net_send(ETH_HDR + 28);
+	net_queue(ETH_HDR + 28);
 }
 
 static uint16_t ip_id;
 
-/* Sends `len` bytes of payload (already at its place in tx_buf) back to the sender of frame f. */
+/* Queues a reply of `len` bytes of payload (already at its place in reply_frame()) to the sender of frame f. */
 static void udp_reply(const uint8_t *f, unsigned len)
 {
 	const uint8_t *ip = f + ETH_HDR;
 	const uint8_t *udp = ip + (ip[0] & 15) * 4;
-	uint8_t *o = tx_buf + NET_HDR;
+	uint8_t *o = reply_frame();
 	memcpy(o, f + 6, 6);
 	memcpy(o + 6, my_mac, 6);
 	put16(o + 12, ETH_IP);
@@ -371,7 +420,7 @@ static void udp_reply(const uint8_t *f, unsigned len)
 	put16(ou + 6, 0);
 	uint16_t c = csum_fold(csum_add(udp_pseudo(KV_IP, dst, UDP_HDR + len), ou, UDP_HDR + len));
 	put16(ou + 6, c == 0 ? 0xffff : c);
-	net_send(ETH_HDR + IP_HDR + UDP_HDR + len);
+	net_queue(ETH_HDR + IP_HDR + UDP_HDR + len);
 }
 
 static unsigned handle_request(const char *req, unsigned len, char *out, unsigned cap);
@@ -395,7 +444,7 @@ static void handle_ip(const uint8_t *f, unsigned len)
 	if (get16(udp + 6) != 0 &&
 	    csum_fold(csum_add(udp_pseudo(get32(ip + 12), KV_IP, ulen), udp, ulen)) != 0)
 		return;
-	char *out = (char *)tx_buf + NET_HDR + ETH_HDR + IP_HDR + UDP_HDR;
+	char *out = (char *)reply_frame() + ETH_HDR + IP_HDR + UDP_HDR;
 	unsigned n = handle_request((const char *)udp + UDP_HDR, ulen - UDP_HDR, out,
 				    FRAME_MAX - ETH_HDR - IP_HDR - UDP_HDR);
 	udp_reply(f, n);
@@ -489,7 +538,8 @@ static int apply(int op, const char *key, unsigned klen, const char *value, unsi
 /* ---- the log on disk ------------------------------------------------------------- *
  * Sector 0 holds a header; each write is one 512-byte record in the next sector. A record
  * is valid if its magic, its sequence number (= its index) and its checksum match, and the
- * log ends at the first record that is not valid. */
+ * log ends at the first record that is not valid. A batch's records go to the disk together
+ * (log_commit), at most QUEUE_NUM of them, since a batch has at most QUEUE_NUM requests. */
 
 #define LOG_MAGIC    "lockstep kvserver log v1"
 #define RECORD_MAGIC 0x3152564bU	/* "KVR1" */
@@ -503,8 +553,11 @@ struct record {
 };
 _Static_assert(sizeof(struct record) <= 512, "a record fits a sector");
 
-static uint8_t sector_buf[8 * 512] __attribute__((aligned(512)));
-static uint32_t log_records;	/* records in the log; the next goes to sector 1 + log_records */
+#define LOG_BATCH QUEUE_NUM	/* records per batch, at most */
+
+static uint8_t sector_buf[LOG_BATCH * 512] __attribute__((aligned(512)));
+static uint32_t log_records;	/* records on the disk; the next goes to sector 1 + log_records */
+static unsigned log_pending;	/* records of this batch in sector_buf, not yet on the disk */
 
 static uint32_t record_check(const struct record *r)
 {
@@ -521,6 +574,19 @@ static int record_valid(const struct record *r, uint32_t seq)
 	       r->klen > 0 && r->klen <= KEY_MAX && r->vlen <= VALUE_MAX && r->check == record_check(r);
 }
 
+/* Zeroes the LOG_BATCH sectors from `sector` on (those the disk has) and flushes. A crash in a
+ * batch's write can leave records after the end of the log; a later, shorter batch would make them
+ * part of the log again, so they go before anything new is written. */
+static void log_clear(uint64_t sector)
+{
+	unsigned n = blk_sectors - sector < LOG_BATCH ? (unsigned)(blk_sectors - sector) : LOG_BATCH;
+	memset(sector_buf, 0, sizeof sector_buf);
+	if (n > 0 && blk_io(BLK_OUT, sector, sector_buf, n) != 0)
+		fail("cannot write the log");
+	if (blk_can_flush && blk_io(BLK_FLUSH, 0, 0, 0) != 0)
+		fail("cannot flush the log");
+}
+
 /* Reads the log into the table, or writes a fresh header on a disk that has none. */
 static void log_open(void)
 {
@@ -529,52 +595,65 @@ static void log_open(void)
 	if (blk_io(BLK_IN, 0, sector_buf, 1) != 0)
 		fail("cannot read the log header");
 	if (memcmp(sector_buf, LOG_MAGIC, sizeof LOG_MAGIC) != 0) {
+		/* a new log: whatever follows the header is not ours, so invalidate it first */
+		log_clear(1);
 		memset(sector_buf, 0, 512);
 		memcpy(sector_buf, LOG_MAGIC, sizeof LOG_MAGIC);
 		if (blk_io(BLK_OUT, 0, sector_buf, 1) != 0 || (blk_can_flush && blk_io(BLK_FLUSH, 0, 0, 0) != 0))
 			fail("cannot write the log header");
-		/* a new log: whatever follows the header is not ours, so invalidate sector 1 */
-		memset(sector_buf, 0, 512);
-		if (blk_io(BLK_OUT, 1, sector_buf, 1) != 0)
-			fail("cannot write the log");
 		return;
 	}
 	for (;;) {
 		uint64_t sector = 1 + (uint64_t)log_records;
-		unsigned n = blk_sectors - sector < 8 ? (unsigned)(blk_sectors - sector) : 8;
-		if (n == 0 || blk_io(BLK_IN, sector, sector_buf, n) != 0)
-			return;
-		for (unsigned i = 0; i < n; i++) {
+		unsigned n = blk_sectors - sector < LOG_BATCH ? (unsigned)(blk_sectors - sector) : LOG_BATCH;
+		if (n == 0)
+			break;
+		if (blk_io(BLK_IN, sector, sector_buf, n) != 0)
+			fail("cannot read the log");	/* serving a cut log would lose answered writes */
+		unsigned i = 0;
+		while (i < n && record_valid((const struct record *)(sector_buf + 512 * i), log_records)) {
 			const struct record *r = (const struct record *)(sector_buf + 512 * i);
-			if (!record_valid(r, log_records))
-				return;
 			apply(r->op, r->data, r->klen, r->data + r->klen, r->vlen);
 			log_records++;
+			i++;
 		}
+		if (i < n)
+			break;
 	}
+	log_clear(1 + (uint64_t)log_records);
 }
 
-/* Appends a write to the log and makes it durable; returns 0 on success. */
-static int log_append(int op, const char *key, unsigned klen, const char *value, unsigned vlen)
+/* Adds a write to this batch's records; returns -1, adding nothing, if the log is full. */
+static int log_add(int op, const char *key, unsigned klen, const char *value, unsigned vlen)
 {
-	if (1 + (uint64_t)log_records >= blk_sectors)
+	if (1 + (uint64_t)log_records + log_pending >= blk_sectors || log_pending == LOG_BATCH)
 		return -1;
-	memset(sector_buf, 0, 512);
-	struct record *r = (struct record *)sector_buf;
+	struct record *r = (struct record *)(sector_buf + 512 * log_pending);
+	memset(r, 0, 512);
 	r->magic = RECORD_MAGIC;
-	r->seq = log_records;
+	r->seq = log_records + log_pending;
 	r->op = (uint8_t)op;
 	r->klen = (uint8_t)klen;
 	r->vlen = (uint16_t)vlen;
 	memcpy(r->data, key, klen);
 	memcpy(r->data + klen, value, vlen);
 	r->check = record_check(r);
-	if (blk_io(BLK_OUT, 1 + log_records, sector_buf, 1) != 0)
-		return -1;
-	if (blk_can_flush && blk_io(BLK_FLUSH, 0, 0, 0) != 0)
-		return -1;
-	log_records++;
+	log_pending++;
 	return 0;
+}
+
+/* Makes the batch's records durable: one write for all (they are consecutive sectors), one flush.
+ * The table holds these writes already, so a failure stops the server instead of answering. */
+static void log_commit(void)
+{
+	if (log_pending == 0)
+		return;
+	if (blk_io(BLK_OUT, 1 + (uint64_t)log_records, sector_buf, log_pending) != 0)
+		fail("cannot write the log; stopping, the log on the disk holds what was answered");
+	if (blk_can_flush && blk_io(BLK_FLUSH, 0, 0, 0) != 0)
+		fail("cannot flush the log; stopping, the log on the disk holds what was answered");
+	log_records += log_pending;
+	log_pending = 0;
 }
 
 /* ---- the protocol ---------------------------------------------------------------- */
@@ -647,8 +726,8 @@ static unsigned handle_request(const char *req, unsigned len, char *out, unsigne
 	if (del) {
 		if (!lookup(key, klen, 0))
 			return reply(out, cap, id, idlen, "NOTFOUND", 0, 0);
-		if (log_append(OP_DEL, key, klen, 0, 0) != 0)
-			return reply(out, cap, id, idlen, "ERR log write failed", 0, 0);
+		if (log_add(OP_DEL, key, klen, 0, 0) != 0)
+			return reply(out, cap, id, idlen, "ERR log full", 0, 0);
 		apply(OP_DEL, key, klen, 0, 0);
 		return reply(out, cap, id, idlen, "OK", 0, 0);
 	}
@@ -659,8 +738,8 @@ static unsigned handle_request(const char *req, unsigned len, char *out, unsigne
 	struct entry *e = lookup(key, klen, 1);
 	if (!e || (e->state != SLOT_USED && live_keys == TABLE_SIZE - 1))
 		return reply(out, cap, id, idlen, "ERR table full", 0, 0);
-	if (log_append(OP_PUT, key, klen, value, vlen) != 0)
-		return reply(out, cap, id, idlen, "ERR log write failed", 0, 0);
+	if (log_add(OP_PUT, key, klen, value, vlen) != 0)
+		return reply(out, cap, id, idlen, "ERR log full", 0, 0);
 	apply(OP_PUT, key, klen, value, vlen);
 	return reply(out, cap, id, idlen, "OK", 0, 0);
 }
@@ -681,14 +760,24 @@ int main(void)
 	       my_mac[2], my_mac[3], my_mac[4], my_mac[5], (unsigned long long)net_dev.base);
 
 	while (!shutdown_requested) {
+		/* A batch: every frame that is there now (at most QUEUE_NUM, the replies' room), handled in
+		 * order. Handling copies what the reply and the log need, so each rx buffer goes back at once
+		 * and takes a new frame while the batch is on the disk. */
 		uint32_t id, len;
-		if (!take_used(&rx_q, &id, &len)) {
+		unsigned frames = 0;
+		while (frames < QUEUE_NUM && !shutdown_requested && take_used(&rx_q, &id, &len)) {
+			if (id < QUEUE_NUM && len > NET_HDR)
+				handle_frame(rx_buf[id] + NET_HDR, len - NET_HDR);
+			rx_post((uint16_t)(id % QUEUE_NUM));
+			frames++;
+		}
+		if (frames == 0) {
 			wait_for_device();
 			continue;
 		}
-		if (id < QUEUE_NUM && len > NET_HDR)
-			handle_frame(rx_buf[id] + NET_HDR, len - NET_HDR);
-		rx_post((uint16_t)id);
+		kick(&net_dev, 0, &rx_q);
+		log_commit();	/* durable first: no reply of the batch leaves before its writes are */
+		net_send_all();
 	}
 	printf("kvserver: shutdown after %u requests, %u records in the log (%u keys)\n", requests, log_records,
 	       live_keys);
