@@ -26,8 +26,8 @@ import java.util.function.Consumer;
 
 /**
  * Drives the machine loop as the recorder does, but every entry gets a sequence number and goes to the
- * backup in batches, sent on the loop's thread: at once when a frame or a disk write has been held, so
- * that the ack that releases it comes back as early as it can; at a quantum's end when held console bytes
+ * backup in batches, sent on the loop's thread: right after the instruction that held a frame or a disk
+ * write (the quantum ends there), so that the ack that releases it comes back as early as it can; at a quantum's end when held console bytes
  * wait for it or a quantum's worth of instructions ran since the last batch (with a HEARTBEAT, so that the
  * backup may run that far). Entries that no output waits for otherwise go with the next batch (at most
  * {@link #MAX_DEFERRED} of them). Output passes through the {@link OutputGate}. When the backup falls more
@@ -210,9 +210,11 @@ public final class Primary implements LiveRunner.Hooks {
         if (link != null) {
             if (batch.isEmpty()) batchFirstSeq = lastSeq;
             batch.add(e);
-            // A frame or a disk write now waits in the gate for this entry's ack: send it without waiting for
-            // the quantum's end. (Console bytes go with the quantum: a guest may print one byte at a time.)
-            if (e instanceof LogEntry.Output o && o.kind() != dev.lockstep.traceformat.OutputKind.CONSOLE) sendBatch();
+            // A frame or a disk write now waits in the gate for this entry's ack: end the quantum after this
+            // instruction, whose batch is then sent (afterQuantum), not at the quantum's end. One notify may
+            // send several frames; they go in one batch. (Console bytes go with the quantum: a guest may print
+            // one byte at a time.)
+            if (e instanceof LogEntry.Output o && o.kind() != dev.lockstep.traceformat.OutputKind.CONSOLE) machine.requestStop();
         }
     }
 
