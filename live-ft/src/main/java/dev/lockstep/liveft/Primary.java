@@ -68,6 +68,8 @@ public final class Primary implements LiveRunner.Hooks {
     private volatile Link link;
     private volatile Channel pendingJoin;
     private volatile boolean defeated;
+    /** The last entry of a session that ended (its END), once the BYE is on its way; until then never reached. */
+    private volatile long endSeq = Long.MAX_VALUE;
     private volatile boolean lossHandled = true;
     private long stallNanos, bytesSent;
     private int pairs;
@@ -388,6 +390,7 @@ public final class Primary implements LiveRunner.Hooks {
         sendBatch();
         Link l = link;
         if (l != null) {
+            endSeq = lastSeq;
             l.send(Channel.Kind.BYE, new byte[0]);
             long deadline = System.nanoTime() + options.timeoutMillis() * 4_000_000L;
             synchronized (l) {
@@ -415,6 +418,17 @@ public final class Primary implements LiveRunner.Hooks {
     // ------------------------------------------------------------------ loss of the backup
 
     private void backupLost(Link l, String why) {
+        if (l.ackedSeq >= endSeq) {
+            // The backup closes the channel once it has replayed the session's END: the session is over, not the pair.
+            synchronized (this) {
+                if (link == l) link = null;
+            }
+            synchronized (l) {
+                l.notifyAll();
+            }
+            l.channel.close();
+            return;
+        }
         synchronized (this) {
             if (link != l) return;
             link = null;

@@ -60,6 +60,7 @@ class FtGuestEndTest {
             client.shutdown();
 
             assertThat(primary.process().waitFor()).as(primary.log()).isZero();
+            assertThat(primary.log()).as("a session's end is not the loss of the backup").doesNotContain("lost the backup");
             assertThat(backup.process().waitFor()).as(backup.log()).isZero();
             assertThat(backup.log()).contains("the guest ended").doesNotContain("DIVERGENCE");
 
