@@ -30,17 +30,8 @@ public class FtKvBench {
     static final List<Process> children = new ArrayList<>();
     static int runs;
 
-    /**
-     * Two hosts on one 2-core machine (bench/ft.sh kv --pin): CPU 0 is the service's host (the client, which
-     * is this JVM, and `lockstep run` or the primary), CPU 1 the backup's (and the arbiter's). Plain runs
-     * and FT runs then have the same host for the service, and the backup does not take its cycles.
-     */
-    static final boolean PIN = System.getenv("LOCKSTEP_BENCH_PIN") != null;
-
     static Process start(String name, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (PIN) cmd.addAll(List.of("taskset", "-c", name.startsWith("ft-backup") || name.equals("arbiter") ? "1" : "0"));
-        cmd.add(launcher);
+        List<String> cmd = new ArrayList<>(List.of(launcher));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).redirectInput(new File("/dev/null")).start();
@@ -235,8 +226,8 @@ public class FtKvBench {
                 ftRuns.add(fr);
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
-                    + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%s)%n%n", seconds, warmup, rounds,
-                    PIN ? "pinned: client and run/primary on CPU 0, backup on CPU 1" : Runtime.getRuntime().availableProcessors() + " cores, shared");
+                    + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%d cores)%n%n", seconds, warmup, rounds,
+                    Runtime.getRuntime().availableProcessors());
             System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s |%n", "clients", "run", "requests/s", "PUT p50",
                     "PUT p99", "GET p50", "GET p99", "log Mbit/s");
             System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|");
