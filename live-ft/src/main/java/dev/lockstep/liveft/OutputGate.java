@@ -132,7 +132,7 @@ final class OutputGate implements OutputSink {
         if (f != null) durable = f; // requests complete in order: the last flush covers the ones before it
     }
 
-    /** A flush completed: the output behind it may go (on the disk's thread). A failed one: the primary discards the gate. */
+    /** A flush completed (on the disk's thread): the output behind it may go, unless it failed. */
     private synchronized void resume() {
         resumeArmed = false;
         release();

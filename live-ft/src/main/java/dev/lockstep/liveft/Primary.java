@@ -27,13 +27,13 @@ import java.util.function.Consumer;
 /**
  * Drives the machine loop as the recorder does, but every entry gets a sequence number and goes to the
  * backup in batches, sent on the loop's thread: right after the instruction that held a frame or a disk
- * write (the quantum ends there), so that the ack that releases it comes back as early as it can; at a quantum's end when held console bytes
- * wait for it or a quantum's worth of instructions ran since the last batch (with a HEARTBEAT, so that the
- * backup may run that far). Entries that no output waits for otherwise go with the next batch (at most
- * {@link #MAX_DEFERRED} of them). Output passes through the {@link OutputGate}. When the backup falls more
- * than {@link FtOptions#maxLagEntries} entries or {@link FtOptions#maxLagInstructions} instructions behind,
- * the loop waits at the quantum boundary until it is within half of that: the primary slows to the
- * backup's pace.
+ * write (the quantum ends there), so that the ack that releases it comes back as early as it can; at a
+ * quantum's end when held console bytes wait for it or a quantum's worth of instructions ran since the
+ * last batch (with a HEARTBEAT, so that the backup may run that far). Entries that no output waits for
+ * otherwise go with the next batch (at most {@link #MAX_DEFERRED} of them). Output passes through the
+ * {@link OutputGate}. When the backup falls more than {@link FtOptions#maxLagEntries} entries or
+ * {@link FtOptions#maxLagInstructions} instructions behind, the loop waits at the quantum boundary until
+ * it is within half of that: the primary slows to the backup's pace.
  *
  * <p>If the backup goes silent, the primary asks the arbiter for the pair's key: it goes on alone if it
  * wins, and stops for good if it loses (the backup has gone live). A new backup can join at any time
@@ -182,7 +182,7 @@ public final class Primary implements LiveRunner.Hooks {
         };
     }
 
-    /** Guest disk writes issued through {@link #outputRuled} (the loop's thread), and how many of the first are on the disk. */
+    /** Guest disk writes issued through {@link #outputRuled} (the loop's thread), and how many of the first are done. */
     private long writesIssued;
     private volatile long appliedWrites;
 
@@ -216,7 +216,9 @@ public final class Primary implements LiveRunner.Hooks {
             // instruction, whose batch is then sent (afterQuantum), not at the quantum's end. One notify may
             // send several frames; they go in one batch. (Console bytes go with the quantum: a guest may print
             // one byte at a time.)
-            if (e instanceof LogEntry.Output o && o.kind() != dev.lockstep.traceformat.OutputKind.CONSOLE) machine.requestStop();
+            if (e instanceof LogEntry.Output o && o.kind() != dev.lockstep.traceformat.OutputKind.CONSOLE) {
+                machine.requestStop();
+            }
         }
     }
 
@@ -276,7 +278,8 @@ public final class Primary implements LiveRunner.Hooks {
         sendBatch();
         String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         long t0 = System.nanoTime();
-        Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), writesIssued, transfer, header.encode(), consoleAddress);
+        Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), writesIssued, transfer, header.encode(),
+                consoleAddress);
         c.send(Channel.Kind.HEADER, h.encode());
         if (transfer) {
             Machine.Snapshot s = machine.snapshot();
