@@ -81,8 +81,12 @@ final class HostDevices implements AutoCloseable {
      */
     int writeAgain(java.util.List<Backup.Write> writes) {
         if (disk == null || writes.isEmpty()) return 0;
-        for (Backup.Write w : writes) disk.apply(w.offset(), w.data()).join();
-        disk.force().join();
+        try {
+            for (Backup.Write w : writes) disk.apply(w.offset(), w.data()).join();
+            disk.force().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new LockstepException("cannot go live: " + e.getCause().getMessage(), e.getCause());
+        }
         return writes.size();
     }
 
