@@ -24,11 +24,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
 /**
- * Two threads. The receiver appends each batch from the channel to the backup's trace, flushes it (a
- * killed backup keeps what it acknowledged) and acknowledges the batch's last sequence number; a
- * keep-alive acknowledges every heartbeat interval. The replayer (the caller's thread) takes entries in
- * order and runs the machine to each one's instruction number, never further: a HEARTBEAT is how far
- * it may go. Output is suppressed; its hash is checked against the primary's OUTPUT entries, and the
+ * Two threads. The receiver acknowledges each batch from the channel by its last sequence number and
+ * hands its entries to the replayer; a keep-alive acknowledges every heartbeat interval. The replayer
+ * (the caller's thread) takes entries in order, appends them to the backup's trace (flushed whenever it
+ * has caught up, so that the receiver's path to the next ack stays short), and runs the machine to each
+ * one's instruction number, never further: a HEARTBEAT is how far it may go. Output is suppressed; its hash is checked against the primary's OUTPUT entries, and the
  * first mismatch is reported at once and ends this backup.
  *
  * <p>When the channel goes silent or breaks, the replayer drains what was received, asks the arbiter
@@ -139,6 +139,8 @@ public final class Backup {
             while (true) {
                 LogEntry e = incoming.take();
                 if (e == END_OF_STREAM) break;
+                if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
+                if (incoming.isEmpty()) trace.flush();
                 if (e instanceof LogEntry.Wall w) {
                     player.queueWall(w);
                     continue;
@@ -162,6 +164,10 @@ public final class Backup {
             }
             channel.close();
             receiver.join(1000);
+            // The trace keeps all the primary sent, past the divergence too: what it did next is evidence.
+            for (LogEntry e : incoming) {
+                if (e != END_OF_STREAM && !(e instanceof LogEntry.Heartbeat)) trace.append(e);
+            }
             trace.close();
             return new Result.Stopped(why);
         }
@@ -203,8 +209,8 @@ public final class Backup {
                             throw new IOException("entry " + b.firstSeq() + " arrived where " + (persistedSeq + 1) + " was due");
                         }
                         // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
-                        // can replay them, and the output rule needs no more. The trace is written right after the
-                        // ack, so a backup killed in between loses only the trace's tail, never the service. The ack
+                        // can replay them, and the output rule needs no more. The replayer writes them to the trace,
+                        // so a backup killed before it did loses only the trace's tail, never the service. The ack
                         // leaves before the replayer is woken, which could take this thread's core first.
                         persistedSeq = b.lastSeq();
                         primaryApplied = b.appliedWrites();
@@ -216,10 +222,6 @@ public final class Backup {
                             unacked = 0;
                         }
                         incoming.addAll(b.entries());
-                        for (LogEntry e : b.entries()) {
-                            if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
-                        }
-                        if (!more) trace.flush();
                     }
                     case BYE -> {
                         if (unacked > 0) ack(); // the last batches came with the BYE: the primary waits for them
