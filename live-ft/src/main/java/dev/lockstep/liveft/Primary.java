@@ -420,8 +420,11 @@ public final class Primary implements LiveRunner.Hooks {
 
     // ------------------------------------------------------------------ loss of the backup
 
+    /** How a loss the backup announced (BYE, with its reason: a divergence) is told; never a quiet end of session. */
+    private static final String BACKUP_STOPPED = "the backup stopped: ";
+
     private void backupLost(Link l, String why) {
-        if (l.ackedSeq >= endSeq) {
+        if (l.ackedSeq >= endSeq && !why.startsWith(BACKUP_STOPPED)) {
             // The backup closes the channel once it has replayed the session's END: the session is over, not the pair.
             synchronized (this) {
                 if (link == l) link = null;
@@ -542,7 +545,7 @@ public final class Primary implements LiveRunner.Hooks {
                             notifyAll();
                         }
                     } else if (f.kind() == Channel.Kind.BYE) {
-                        backupLost(this, "the backup stopped: " + new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                        backupLost(this, BACKUP_STOPPED + new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8));
                         return;
                     }
                 }
