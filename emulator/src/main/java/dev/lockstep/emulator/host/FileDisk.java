@@ -72,36 +72,21 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
     }
 
     @Override
-    public void write(long id, long offset, byte[] data) {
-        io.execute(() -> {
-            int status = VirtioBlk.S_OK;
-            try {
-                ByteBuffer b = ByteBuffer.wrap(data);
-                while (b.hasRemaining()) file.write(b, offset + b.position());
-            } catch (IOException e) {
-                status = VirtioBlk.S_IOERR;
-            }
-            events.accept(new InputEvent.DiskDone(id, status, null));
-        });
-    }
+    public void write(long id, long offset, byte[] data) { apply(offset, data).whenComplete(completes(id)); }
 
     @Override
-    public void flush(long id) {
-        io.execute(() -> {
-            int status = VirtioBlk.S_OK;
-            try {
-                file.force(false);
-            } catch (IOException e) {
-                status = VirtioBlk.S_IOERR;
-            }
-            events.accept(new InputEvent.DiskDone(id, status, null));
-        });
+    public void flush(long id) { force().whenComplete(completes(id)); }
+
+    /** Queues request {@code id}'s DiskDone once it is done: OK, or IOERR if it failed. */
+    private java.util.function.BiConsumer<Void, Throwable> completes(long id) {
+        return (v, e) -> events.accept(new InputEvent.DiskDone(id, e == null ? VirtioBlk.S_OK : VirtioBlk.S_IOERR, null));
     }
 
     /**
-     * Writes {@code data} at {@code offset} in order with the other requests, without a completion event:
-     * for an FT primary, which completes a write to the guest at once and lets it reach the shared disk only
-     * under the output rule. The future fails with the I/O error.
+     * Writes {@code data} at {@code offset} in order with the other requests, without a completion event
+     * (an FT primary completes a write to the guest at once and lets it reach the shared disk only under
+     * the output rule; {@link #write} queues the event when this is done). The future fails with the I/O
+     * error.
      */
     public CompletableFuture<Void> apply(long offset, byte[] data) {
         return CompletableFuture.runAsync(() -> {
