@@ -420,21 +420,18 @@ public final class Primary implements LiveRunner.Hooks {
 
     // ------------------------------------------------------------------ loss of the backup
 
-    /** How a loss the backup announced (BYE, with its reason: a divergence) is told; never a quiet end of session. */
-    private static final String BACKUP_STOPPED = "the backup stopped: ";
+    /** The backup closed the channel after acknowledging the session's END: the session is over, not the pair. */
+    private void sessionOver(Link l) {
+        synchronized (this) {
+            if (link == l) link = null;
+        }
+        synchronized (l) {
+            l.notifyAll();
+        }
+        l.channel.close();
+    }
 
     private void backupLost(Link l, String why) {
-        if (l.ackedSeq >= endSeq && !why.startsWith(BACKUP_STOPPED)) {
-            // The backup closes the channel once it has replayed the session's END: the session is over, not the pair.
-            synchronized (this) {
-                if (link == l) link = null;
-            }
-            synchronized (l) {
-                l.notifyAll();
-            }
-            l.channel.close();
-            return;
-        }
         synchronized (this) {
             if (link != l) return;
             link = null;
@@ -545,7 +542,7 @@ public final class Primary implements LiveRunner.Hooks {
                             notifyAll();
                         }
                     } else if (f.kind() == Channel.Kind.BYE) {
-                        backupLost(this, BACKUP_STOPPED + new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                        backupLost(this, "the backup stopped: " + new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8));
                         return;
                     }
                 }
@@ -555,7 +552,9 @@ public final class Primary implements LiveRunner.Hooks {
                 log.accept(e.getMessage());
                 backupLost(this, "refused a frame");
             } catch (IOException e) {
-                backupLost(this, sendFailure != null ? "cannot send: " + sendFailure : e.getMessage());
+                // A BYE with a reason (a divergence) is a loss even at the very end; a plain close after END is not.
+                if (ackedSeq >= endSeq) sessionOver(this);
+                else backupLost(this, sendFailure != null ? "cannot send: " + sendFailure : e.getMessage());
             }
         }
     }
