@@ -6,13 +6,19 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The handshake is an HMAC challenge-response in both directions: each side sends a fresh 32-byte nonce
@@ -20,6 +26,10 @@ import java.security.SecureRandom;
  * the nonces. Every frame is then {@code u8 kind, u32 length, payload, 16-byte MAC}, where the MAC
  * covers the direction and the frame's number in its direction, so a forged, altered, replayed or
  * reordered frame fails the check and the connection is refused with a {@link Refused}.
+ *
+ * <p>Silence is timed by a watchdog, not by the socket's read timeout: a socket given a timeout (or a timed
+ * connect) turns non-blocking for good, and each read then costs a read, a poll and a read again; a
+ * blocking socket reads a frame in one system call, which counts on the primary's path to every ack.
  */
 public final class Channel implements AutoCloseable {
     /** What a frame carries. */
@@ -43,7 +53,14 @@ public final class Channel implements AutoCloseable {
     private static final int MAC_BYTES = 16, MAX_FRAME = 1 << 30;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ft-silence");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final Socket socket;
+    private final Buffered buffered;
     private final DataInputStream in;
     private final DataOutputStream out;
     private final String peer;
@@ -56,7 +73,8 @@ public final class Channel implements AutoCloseable {
     private Channel(Socket socket, boolean client) throws IOException {
         this.socket = socket;
         socket.setTcpNoDelay(true);
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+        this.buffered = new Buffered(new Timed(socket.getInputStream()));
+        this.in = new DataInputStream(buffered);
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
         this.peer = socket.getRemoteSocketAddress().toString().replaceFirst("^[^/]*/", "");
         this.sendDir = new byte[] {(byte) (client ? 'c' : 's')};
@@ -66,10 +84,20 @@ public final class Channel implements AutoCloseable {
     /** Connects to {@code address} and authenticates as {@code role} within {@code timeoutMillis}. */
     public static Channel connect(InetSocketAddress address, Secret secret, String role, int timeoutMillis) throws IOException {
         Socket s = new Socket();
+        // Untimed, so that the socket stays blocking; the watchdog closes it if the peer does not answer.
+        ScheduledFuture<?> abort = WATCHDOG.schedule(() -> closeQuietly(s), timeoutMillis, TimeUnit.MILLISECONDS);
         try {
-            s.connect(address, timeoutMillis);
-            s.setSoTimeout(timeoutMillis);
+            s.connect(address);
+        } catch (IOException e) {
+            s.close();
+            if (abort.isDone()) throw new SocketTimeoutException("connect to " + address + " timed out");
+            throw e;
+        } finally {
+            abort.cancel(false);
+        }
+        try {
             Channel c = new Channel(s, true);
+            c.silenceTimeout(timeoutMillis);
             c.clientHandshake(secret, role);
             return c;
         } catch (IOException | RuntimeException e) {
@@ -81,8 +109,8 @@ public final class Channel implements AutoCloseable {
     /** Authenticates a peer that connected to us; closes the socket if it fails. */
     public static Channel accept(Socket s, Secret secret, int timeoutMillis) throws IOException {
         try {
-            s.setSoTimeout(timeoutMillis);
             Channel c = new Channel(s, false);
+            c.silenceTimeout(timeoutMillis);
             c.serverHandshake(secret);
             return c;
         } catch (IOException | RuntimeException e) {
@@ -93,8 +121,59 @@ public final class Channel implements AutoCloseable {
 
     public String peer() { return peer; }
 
-    /** A read that sees nothing for this long fails with {@link SocketTimeoutException}: channel silence. */
-    public void silenceTimeout(int millis) throws IOException { socket.setSoTimeout(millis); }
+    /**
+     * A read that sees nothing for this long fails with {@link SocketTimeoutException}: channel silence.
+     * It applies from the handshake on ({@code timeoutMillis} of connect and accept) until changed.
+     */
+    public synchronized void silenceTimeout(int millis) {
+        silenceNanos = millis * 1_000_000L;
+        if (watch != null) watch.cancel(false);
+        long period = Math.max(1, Math.min(millis / 10, 50)); // detection within 10% of the timeout, at most 50 ms late
+        watch = WATCHDOG.scheduleAtFixedRate(this::watch, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private volatile long silenceNanos, readSince;
+    private volatile boolean reading, silent;
+    private ScheduledFuture<?> watch;
+
+    private void watch() {
+        if (reading && System.nanoTime() - readSince > silenceNanos) {
+            silent = true;
+            close();
+        }
+    }
+
+    /** The socket's stream, with each read timed for the watchdog; a read it ended is a timeout. */
+    private final class Timed extends FilterInputStream {
+        Timed(InputStream in) { super(in); }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            readSince = System.nanoTime();
+            reading = true;
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                if (silent) throw new SocketTimeoutException("silent for " + silenceNanos / 1_000_000 + " ms");
+                throw e;
+            } finally {
+                reading = false;
+            }
+        }
+    }
+
+    /** Knows how many bytes it holds already, without asking the socket (a system call). */
+    private static final class Buffered extends BufferedInputStream {
+        Buffered(InputStream in) { super(in, 1 << 16); }
+
+        synchronized int buffered() { return count - pos; }
+    }
 
     private void clientHandshake(Secret secret, String role) throws IOException {
         byte[] nc = nonce();
@@ -156,8 +235,8 @@ public final class Channel implements AutoCloseable {
         out.flush();
     }
 
-    /** Whether bytes of another frame have arrived already (so {@link #receive} would not wait for the network). */
-    public boolean hasBuffered() throws IOException { return in.available() > 0; }
+    /** Whether bytes of another frame are in this process already (so {@link #receive} would not wait for the network). */
+    public boolean hasBuffered() { return buffered.buffered() > 0; }
 
     /** Reads the next frame; {@link SocketTimeoutException} after the silence timeout, {@link Refused} on a bad MAC. */
     public Frame receive() throws IOException {
@@ -208,8 +287,15 @@ public final class Channel implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (watch != null) watch.cancel(false);
+        }
+        closeQuietly(socket);
+    }
+
+    private static void closeQuietly(Socket s) {
         try {
-            socket.close();
+            s.close();
         } catch (IOException e) {
             // already gone
         }

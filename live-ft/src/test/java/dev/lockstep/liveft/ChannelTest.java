@@ -89,6 +89,40 @@ class ChannelTest {
     }
 
     @Test
+    void aSilentPeerTimesOutAReadThatWaits() throws Exception {
+        try (ServerSocket server = loopback()) {
+            CompletableFuture<Channel> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Channel.accept(server.accept(), RIGHT, 5000);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (Channel c = Channel.connect(at(server), RIGHT, "primary", 5000); Channel peer = accepted.get(10, TimeUnit.SECONDS)) {
+                peer.silenceTimeout(200);
+                // Not reading is not silence: a frame that arrived while the reader was busy is still read.
+                c.send(Channel.Kind.PING, new byte[] {7});
+                Thread.sleep(400);
+                assertThat(peer.receive().payload()).containsExactly(7);
+                long t0 = System.nanoTime();
+                assertThatThrownBy(peer::receive).isInstanceOf(java.net.SocketTimeoutException.class)
+                        .hasMessageContaining("silent for 200 ms");
+                assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(190L, 5000L);
+            }
+        }
+    }
+
+    @Test
+    void aPeerThatNeverAnswersTheHandshakeTimesOutTheConnect() throws Exception {
+        try (ServerSocket server = loopback()) { // accepted by the kernel, never answered
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> Channel.connect(at(server), RIGHT, "primary", 300))
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(290L, 5000L);
+        }
+    }
+
+    @Test
     void aReplayedFrameIsRefused() throws Exception {
         assertThat(tamperedFrameError(Tamper.REPLAY)).isInstanceOf(Channel.Refused.class).hasMessageContaining("replayed");
     }
