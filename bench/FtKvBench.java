@@ -65,7 +65,7 @@ public class FtKvBench {
 
     /** {@code seconds}: the measured part; {@code loadedSeconds}: the warm-up, under the same load, and the measured part. */
     record Load(int clients, double seconds, double loadedSeconds, double opsPerSec, double putP50, double putP99, double getP50,
-                double getP99) {}
+                double getP99, double cpuPerRequest, double switchesPerRequest) {}
 
     /** One closed-loop client's latencies, in nanoseconds. */
     record Latencies(long[] puts, int np, long[] gets, int ng, int requests) {}
@@ -104,15 +104,41 @@ public class FtKvBench {
      * emulator, and under FT two JVMs compete for the cores while it does), then for {@code seconds},
      * measured; then the server is shut down.
      */
-    static Load load(KvClient c, int wire, int clients, double warmup, double seconds) throws Exception {
+    /** CPU time (ns) the server processes have used so far. */
+    static long cpu(List<Process> servers) {
+        return servers.stream().mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L)).sum();
+    }
+
+    /** Context switches (voluntary and not) of every thread of the server processes so far (Linux; 0 elsewhere). */
+    static long switches(List<Process> servers) {
+        long n = 0;
+        for (Process p : servers) {
+            File[] tasks = new File("/proc/" + p.pid() + "/task").listFiles();
+            if (tasks == null) continue;
+            for (File t : tasks) {
+                try {
+                    for (String line : Files.readAllLines(t.toPath().resolve("status"))) {
+                        if (line.contains("ctxt_switches:")) n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                } catch (Exception e) {
+                    // the thread ended
+                }
+            }
+        }
+        return n;
+    }
+
+    static Load load(KvClient c, int wire, int clients, double warmup, double seconds, List<Process> servers) throws Exception {
         c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
         c.put("w", "x");
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long w0 = System.nanoTime();
         clients(pool, c, clients, w0 + (long) (warmup * 1e9));
+        long cpu0 = cpu(servers), sw0 = switches(servers);
         long t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9);
         List<Latencies> each = clients(pool, c, clients, end);
         long t1 = System.nanoTime();
+        long cpu1 = cpu(servers), sw1 = switches(servers);
         double secs = (t1 - t0) / 1e9;
         pool.shutdown();
         long[] p = new long[each.stream().mapToInt(Latencies::np).sum()], g = new long[each.stream().mapToInt(Latencies::ng).sum()];
@@ -127,7 +153,8 @@ public class FtKvBench {
         Arrays.sort(p);
         Arrays.sort(g);
         c.shutdown();
-        return new Load(clients, secs, (t1 - w0) / 1e9, n / secs, p[np / 2] / 1e3, p[(int) (np * 0.99)] / 1e3, g[ng / 2] / 1e3, g[(int) (ng * 0.99)] / 1e3);
+        return new Load(clients, secs, (t1 - w0) / 1e9, n / secs, p[np / 2] / 1e3, p[(int) (np * 0.99)] / 1e3, g[ng / 2] / 1e3,
+                g[(int) (ng * 0.99)] / 1e3, (cpu1 - cpu0) / 1e3 / n, (double) (sw1 - sw0) / n);
     }
 
     static KvClient newClient() { return new KvClient().retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofSeconds(60)); }
@@ -141,7 +168,7 @@ public class FtKvBench {
         try (KvClient c = newClient()) {
             int wire = udpPort();
             Process p = start("run-" + n, "run", "--drive", "file=" + disk("run-" + n + ".img"), "--netdev", netdev(wire, c), "kvserver");
-            Load l = load(c, wire, clients, warmup, seconds);
+            Load l = load(c, wire, clients, warmup, seconds, List.of(p));
             p.waitFor();
             return l;
         }
@@ -167,7 +194,7 @@ public class FtKvBench {
             pr.add("kvserver");
             Process p = start("ft-primary-" + n, pr.toArray(String[]::new));
             await("ft-backup-" + n, "backing up primary");
-            Load l = load(c, wire, clients, warmup, seconds);
+            Load l = load(c, wire, clients, warmup, seconds, List.of(p, backup));
             p.waitFor();
             backup.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
             String bl = log("ft-backup-" + n);
@@ -179,8 +206,8 @@ public class FtKvBench {
     }
 
     static void row(String clients, String run, Load l, String mbits) {
-        System.out.printf("| %7s | %-21s | %10.0f | %6.0f us | %6.0f us | %6.0f us | %6.0f us | %10s |%n", clients, run, l.opsPerSec(),
-                l.putP50(), l.putP99(), l.getP50(), l.getP99(), mbits);
+        System.out.printf("| %7s | %-21s | %10.0f | %6.0f us | %6.0f us | %6.0f us | %6.0f us | %10s | %8.0f us | %8.1f |%n", clients,
+                run, l.opsPerSec(), l.putP50(), l.putP99(), l.getP50(), l.getP99(), mbits, l.cpuPerRequest(), l.switchesPerRequest());
     }
 
     static double median(List<Double> xs) {
@@ -219,8 +246,10 @@ public class FtKvBench {
                         pr[i] = plain(clientCounts[i], warmup, seconds);
                     }
                     ratios.get(i).add(fr[i].load().opsPerSec() / pr[i].opsPerSec());
-                    System.err.printf("round %d, %d clients: run %.0f/s, FT %.0f/s (%.2f)%n", r + 1, clientCounts[i],
-                            pr[i].opsPerSec(), fr[i].load().opsPerSec(), fr[i].load().opsPerSec() / pr[i].opsPerSec());
+                    System.err.printf("round %d, %d clients: run %.0f/s, FT %.0f/s (%.2f); CPU/request %.0f us, FT %.0f us;"
+                            + " switches/request %.1f, FT %.1f%n", r + 1, clientCounts[i], pr[i].opsPerSec(), fr[i].load().opsPerSec(),
+                            fr[i].load().opsPerSec() / pr[i].opsPerSec(), pr[i].cpuPerRequest(), fr[i].load().cpuPerRequest(),
+                            pr[i].switchesPerRequest(), fr[i].load().switchesPerRequest());
                 }
                 plainRuns.add(pr);
                 ftRuns.add(fr);
@@ -228,9 +257,10 @@ public class FtKvBench {
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
                     + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%d cores)%n%n", seconds, warmup, rounds,
                     Runtime.getRuntime().availableProcessors());
-            System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s |%n", "clients", "run", "requests/s", "PUT p50",
-                    "PUT p99", "GET p50", "GET p99", "log Mbit/s");
-            System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|");
+            System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s | %11s | %8s |%n", "clients", "run", "requests/s",
+                    "PUT p50", "PUT p99", "GET p50", "GET p99", "log Mbit/s", "CPU/request", "cs/req");
+            System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|"
+                    + "-------------|----------|");
             for (int i = 0; i < clientCounts.length; i++) {
                 for (int r = 0; r < rounds; r++) {
                     row("" + clientCounts[i], "lockstep run", plainRuns.get(r)[i], "");
@@ -246,6 +276,8 @@ public class FtKvBench {
                         : " (median of " + rs.stream().map(x -> String.format("%.2f", x)).toList() + ")");
             }
             System.out.println("log Mbit/s: bytes the primary sent to its backup over the warm-up and the measured load (boot included)");
+            System.out.println("CPU/request, cs/req: CPU time and context switches of the server processes (the primary and the"
+                    + " backup under FT) per request, over the measured load");
         } finally {
             for (Process p : children) p.destroyForcibly();
         }
