@@ -5,6 +5,7 @@ import dev.lockstep.emulator.io.OutputKind;
 import dev.lockstep.emulator.io.OutputSink;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Each output is stamped with the sequence number of the log entry that covers it: its own OUTPUT entry,
@@ -17,6 +18,12 @@ import java.util.concurrent.CompletableFuture;
  * writes held before it. An {@code Io} may return a future, a flush making writes durable: output
  * released after it leaves only once that future is done (the thread that completes it goes on with the
  * release), so a reply never reaches a client before the write it acknowledges is on the disk.
+ *
+ * <p>One thread releases at a time, and it runs a released {@code Io} itself ({@link Io#startHere}),
+ * outside the gate's lock: the thread that brought the ack writes and flushes the disk, with no hand-off
+ * to a disk thread (a wake-up per batch, costly on a VM), while the machine's loop goes on putting
+ * output in the gate. A thread that finds the release under way leaves it to that thread, which looks
+ * again before it stops.
  */
 final class OutputGate implements OutputSink {
     /** Where released output goes: buffered until {@link #flush()}. */
@@ -24,9 +31,21 @@ final class OutputGate implements OutputSink {
         void flush();
     }
 
-    /** Host I/O released by the gate. It must not block; a non-null result is a durability later output waits for. */
+    /** Host I/O released by the gate. A non-null result is a durability later output waits for. */
     interface Io {
+        /** Starts the I/O without blocking (the caller is the machine's loop). */
         CompletableFuture<?> start();
+
+        /** Does the I/O, on the releasing thread, which may block for it. */
+        default CompletableFuture<?> startHere() { return start(); }
+
+        /** An {@code Io} whose releasing thread does the I/O with {@code here}, where the loop starts it with {@code start}. */
+        static Io of(java.util.function.Supplier<CompletableFuture<?>> start, java.util.function.Supplier<CompletableFuture<?>> here) {
+            return new Io() {
+                @Override public CompletableFuture<?> start() { return start.get(); }
+                @Override public CompletableFuture<?> startHere() { return here.get(); }
+            };
+        }
     }
 
     /** Output, or (when {@code io} is set) host I/O that must wait as output does: a disk request. */
@@ -34,13 +53,17 @@ final class OutputGate implements OutputSink {
 
     private final ServiceSink service;
     private final java.util.function.LongSupplier lastSeq;
+    private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private long acked;
+    /** Disk requests held, or released and still running on the releasing thread: a read or flush must wait for them. */
     private int heldIo;
     private boolean solo, closed;
     /** What the next output must wait for (the last flush released), and whether its completion will resume the release. */
     private CompletableFuture<?> durable;
     private boolean resumeArmed;
+    /** A thread is releasing; another asked it to look again. */
+    private boolean releasing, again;
 
     OutputGate(ServiceSink service, java.util.function.LongSupplier lastSeq) {
         this.service = service;
@@ -53,14 +76,19 @@ final class OutputGate implements OutputSink {
      * A disk write's DISK output is dropped here: the write itself waits, through {@link #hold}.
      */
     @Override
-    public synchronized void output(OutputKind kind, long instret, byte[] data, int off, int len) {
-        if (closed || kind == OutputKind.DISK) return;
-        if (solo && held.isEmpty() && durable == null) {
-            service.output(kind, instret, data, off, len);
-            return;
+    public void output(OutputKind kind, long instret, byte[] data, int off, int len) {
+        lock.lock();
+        try {
+            if (closed || kind == OutputKind.DISK) return;
+            if (solo && held.isEmpty() && durable == null && !releasing) {
+                service.output(kind, instret, data, off, len);
+                return;
+            }
+            held.add(new Held(lastSeq.getAsLong() + 1, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
+            if (solo) release();
+        } finally {
+            lock.unlock();
         }
-        held.add(new Held(lastSeq.getAsLong() + 1, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
-        if (solo) release();
     }
 
     /**
@@ -68,11 +96,16 @@ final class OutputGate implements OutputSink {
      * OUTPUT entry included), in order with the held output: a write reaches the shared disk only when the
      * backup could reproduce it.
      */
-    synchronized void hold(Io io) {
-        if (closed) return;
-        held.add(new Held(lastSeq.getAsLong(), null, 0, null, io));
-        heldIo++;
-        release();
+    void hold(Io io) {
+        lock.lock();
+        try {
+            if (closed) return;
+            held.add(new Held(lastSeq.getAsLong(), null, 0, null, io));
+            heldIo++;
+            release();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -81,26 +114,56 @@ final class OutputGate implements OutputSink {
      * travels in the log, a flush only makes completed writes durable), so it need not wait for an ack of
      * its own; a backup that goes live issues it again if its completion was not logged.
      */
-    synchronized void ordered(Io io) {
-        if (closed) return;
-        if (heldIo == 0) {
-            started(io.start());
-            return;
+    void ordered(Io io) {
+        lock.lock();
+        try {
+            if (closed) return;
+            if (heldIo == 0) {
+                started(io.start());
+                return;
+            }
+            // Behind the last held item; or, if the releaser is running the last one, next in line.
+            held.add(new Held(held.isEmpty() ? acked : held.peekLast().seq, null, 0, null, io));
+            heldIo++;
+        } finally {
+            lock.unlock();
         }
-        held.add(new Held(held.peekLast().seq, null, 0, null, io));
-        heldIo++;
     }
 
     /** The backup has persisted every entry up to {@code seq}. */
-    synchronized void acked(long seq) {
-        if (seq > acked) acked = seq;
-        release();
+    void acked(long seq) {
+        lock.lock();
+        try {
+            if (seq > acked) acked = seq;
+            release();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Releases, in order, what the acks (or running alone) allow, stopping at output that waits for a flush. */
+    /**
+     * Releases, in order, what the acks (or running alone) allow, stopping at output that waits for a
+     * flush. Called with the lock held; a released {@code Io} runs with it let go.
+     */
     private void release() {
+        if (releasing) {
+            again = true;
+            return;
+        }
+        releasing = true;
+        try {
+            do {
+                again = false;
+                releaseReady();
+            } while (again);
+        } finally {
+            releasing = false;
+        }
+    }
+
+    private void releaseReady() {
         boolean any = false;
-        while (!held.isEmpty() && (solo || held.peek().seq <= acked)) {
+        while (!closed && !held.isEmpty() && (solo || held.peek().seq <= acked)) {
             Held h = held.peek();
             if (h.io == null && durable != null) {
                 if (durable.isCompletedExceptionally()) {
@@ -117,13 +180,25 @@ final class OutputGate implements OutputSink {
                 durable = null;
             }
             held.poll();
-            any = true;
-            if (h.io != null) {
-                heldIo--;
-                if (!closed) started(h.io.start());
-            } else if (!closed) {
+            if (h.io == null) {
                 service.output(h.kind, h.instret, h.data, 0, h.data.length);
+                any = true;
+                continue;
             }
+            if (any) {
+                service.flush(); // what was released before this I/O need not wait for it
+                any = false;
+            }
+            CompletableFuture<?> f;
+            lock.unlock();
+            try {
+                f = h.io.startHere();
+            } finally {
+                lock.lock();
+            }
+            if (closed) return;
+            heldIo--;
+            started(f);
         }
         if (any) service.flush();
     }
@@ -132,39 +207,87 @@ final class OutputGate implements OutputSink {
         if (f != null) durable = f; // requests complete in order: the last flush covers the ones before it
     }
 
-    /** A flush completed (on the disk's thread): the output behind it may go, unless it failed. */
-    private synchronized void resume() {
-        resumeArmed = false;
-        release();
+    /** A flush completed (on the disk's thread, or on the releasing thread itself): the output behind it may go, unless it failed. */
+    private void resume() {
+        lock.lock();
+        try {
+            resumeArmed = false;
+            release();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Pushes out what was released (between quanta, and before the loop waits). */
-    synchronized void flush() { service.flush(); }
+    void flush() {
+        lock.lock();
+        try {
+            service.flush();
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Running alone now, by the arbiter's word: everything held may leave. */
-    synchronized void solo(boolean on) {
-        solo = on;
-        if (on) release();
+    void solo(boolean on) {
+        lock.lock();
+        try {
+            solo = on;
+            if (on) release();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Whether the gate releases at once (no backup, by the arbiter's word). */
-    synchronized boolean solo() { return solo; }
+    boolean solo() {
+        lock.lock();
+        try {
+            return solo;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Restarts acknowledgement counting for a new backup whose stream starts after {@code seq}. */
-    synchronized void paired(long seq) {
-        solo = false;
-        acked = Math.max(acked, seq);
+    void paired(long seq) {
+        lock.lock();
+        try {
+            solo = false;
+            acked = Math.max(acked, seq);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** This primary lost the arbiter (or its disk): nothing it holds may ever leave. */
-    synchronized void discard() {
-        closed = true;
-        held.clear();
-        heldIo = 0;
+    void discard() {
+        lock.lock();
+        try {
+            closed = true;
+            held.clear();
+            heldIo = 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    synchronized int heldCount() { return held.size(); }
+    int heldCount() {
+        lock.lock();
+        try {
+            return held.size();
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** The entry the last held item waits for, or -1 if nothing is held. */
-    synchronized long lastHeldSeq() { return held.isEmpty() ? -1 : held.peekLast().seq; }
+    long lastHeldSeq() {
+        lock.lock();
+        try {
+            return held.isEmpty() ? -1 : held.peekLast().seq;
+        } finally {
+            lock.unlock();
+        }
+    }
 }

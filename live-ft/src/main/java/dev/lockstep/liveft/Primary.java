@@ -21,6 +21,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -155,13 +156,8 @@ public final class Primary implements LiveRunner.Hooks {
                     });
                     return;
                 }
-                gate.hold(() -> {
-                    disk.apply(offset, data).whenComplete((v, e) -> {
-                        if (e != null) diskFailed(e);
-                        else if (index >= appliedWrites) appliedWrites = index + 1;
-                    });
-                    return null;
-                });
+                gate.hold(OutputGate.Io.of(() -> applied(index, disk.apply(offset, data)),
+                        () -> applied(index, disk.applyHere(offset, data))));
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
 
@@ -174,12 +170,26 @@ public final class Primary implements LiveRunner.Hooks {
                     });
                     return;
                 }
-                gate.ordered(() -> disk.force().whenComplete((v, e) -> {
-                    if (e != null) diskFailed(e);
-                }));
+                gate.ordered(OutputGate.Io.of(() -> durable(disk.force()), () -> durable(disk.forceHere())));
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
         };
+    }
+
+    /** Counts guest write {@code index} as done on the shared disk when {@code f} is; a failure stops this primary. */
+    private CompletableFuture<?> applied(long index, CompletableFuture<Void> f) {
+        f.whenComplete((v, e) -> {
+            if (e != null) diskFailed(e);
+            else if (index >= appliedWrites) appliedWrites = index + 1;
+        });
+        return null;
+    }
+
+    /** A flush's future, which output released after it waits for; a failure stops this primary. */
+    private CompletableFuture<?> durable(CompletableFuture<Void> f) {
+        return f.whenComplete((v, e) -> {
+            if (e != null) diskFailed(e);
+        });
     }
 
     /** Guest disk writes issued through {@link #outputRuled} (the loop's thread), and how many of the first are done. */

@@ -150,4 +150,46 @@ class OutputGateTest {
         emit("later");
         assertThat(released.toString()).isEmpty();
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30) // an I/O run under the gate's lock would block the loop here for good
+    void theReleasingThreadDoesTheDiskIoWithoutHoldingUpTheLoop() throws Exception {
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+        StringBuffer order = new StringBuffer();
+        Thread[] ranOn = new Thread[1];
+        seq = 4;
+        gate.hold(OutputGate.Io.of(() -> {
+            throw new AssertionError("a released write is done by the releasing thread, which may block");
+        }, () -> {
+            ranOn[0] = Thread.currentThread();
+            writing.countDown();
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            order.append('w');
+            return null;
+        }));
+        Thread acks = new Thread(() -> gate.acked(4), "acks");
+        acks.start();
+        assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // While the write runs, the loop issues a read and puts output in the gate: neither waits for the write,
+        // and the read does not overtake it.
+        gate.ordered(() -> {
+            order.append('r');
+            return null;
+        });
+        seq = 6;
+        emit("reply");
+        assertThat(order.toString()).isEmpty();
+        finish.countDown();
+        acks.join(10_000);
+        assertThat(ranOn[0]).isSameAs(acks);
+        assertThat(order.toString()).isEqualTo("wr");
+        assertThat(released.toString()).isEmpty();
+        gate.acked(7);
+        assertThat(released.toString()).isEqualTo("reply");
+    }
 }

@@ -12,14 +12,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * A raw disk image. Requests run in order on one host thread, which queues a DiskDone for each; the
- * machine loop delivers it. With {@code carryData} a read's bytes travel in the event (a shared disk:
+ * A raw disk image. Requests run in order, one at a time, on one host thread, which queues a DiskDone
+ * for each; the machine loop delivers it. {@link #applyHere} and {@link #forceHere} run on the caller's
+ * thread instead when no request is queued or running (else they queue behind them), for a caller that
+ * may block and would otherwise only wait for the disk thread to wake up. With {@code carryData} a read's bytes travel in the event (a shared disk:
  * the log must hold them); without, the event carries none and the device re-reads the image when the
  * completion is delivered (a disk private to this machine, whose contents follow from the log).
  */
@@ -30,6 +33,9 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
     private final Consumer<InputEvent> events;
     private final boolean carryData;
     private final ExecutorService io;
+    /** Requests not started yet, in order, and whether a thread is running them (the disk thread or a caller). */
+    private final ArrayDeque<Runnable> lane = new ArrayDeque<>();
+    private boolean laneBusy;
 
     public FileDisk(Path path, Consumer<InputEvent> events, boolean carryData) {
         this.path = path;
@@ -61,7 +67,7 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
 
     @Override
     public void read(long id, long offset, int length) {
-        io.execute(() -> {
+        submit(() -> {
             try {
                 byte[] d = readNow(offset, length);
                 events.accept(new InputEvent.DiskDone(id, VirtioBlk.S_OK, carryData ? d : null));
@@ -89,25 +95,89 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
      * error.
      */
     public CompletableFuture<Void> apply(long offset, byte[] data) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                ByteBuffer b = ByteBuffer.wrap(data);
-                while (b.hasRemaining()) file.write(b, offset + b.position());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write disk image " + path + ": " + e.getMessage(), e);
-            }
-        }, io);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(writing(offset, data, done));
+        return done;
+    }
+
+    /** {@link #apply}, on this thread if the disk is idle: then the future is done on return. */
+    public CompletableFuture<Void> applyHere(long offset, byte[] data) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        runHere(writing(offset, data, done));
+        return done;
     }
 
     /** Makes every write before it durable, in order with the other requests, without a completion event. */
     public CompletableFuture<Void> force() {
-        return CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(forcing(done));
+        return done;
+    }
+
+    /** {@link #force}, on this thread if the disk is idle: then the future is done on return. */
+    public CompletableFuture<Void> forceHere() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        runHere(forcing(done));
+        return done;
+    }
+
+    private Runnable writing(long offset, byte[] data, CompletableFuture<Void> done) {
+        return () -> {
+            try {
+                ByteBuffer b = ByteBuffer.wrap(data);
+                while (b.hasRemaining()) file.write(b, offset + b.position());
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(new UncheckedIOException("cannot write disk image " + path + ": " + e.getMessage(), io(e)));
+            }
+        };
+    }
+
+    private Runnable forcing(CompletableFuture<Void> done) {
+        return () -> {
             try {
                 file.force(false);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot flush disk image " + path + ": " + e.getMessage(), e);
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(new UncheckedIOException("cannot flush disk image " + path + ": " + e.getMessage(), io(e)));
             }
-        }, io);
+        };
+    }
+
+    private static IOException io(Exception e) { return e instanceof IOException i ? i : new IOException(e); }
+
+    /** Queues {@code request}; the disk thread runs it, unless a thread is running requests already. */
+    private void submit(Runnable request) {
+        synchronized (lane) {
+            lane.add(request);
+            if (laneBusy) return;
+            laneBusy = true;
+        }
+        io.execute(this::drain);
+    }
+
+    /** Runs {@code request} on this thread if no request is queued or running, else queues it behind them. */
+    private void runHere(Runnable request) {
+        synchronized (lane) {
+            lane.add(request);
+            if (laneBusy) return;
+            laneBusy = true;
+        }
+        drain(); // this request, and any queued while it runs
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable r;
+            synchronized (lane) {
+                r = lane.poll();
+                if (r == null) {
+                    laneBusy = false;
+                    return;
+                }
+            }
+            r.run();
+        }
     }
 
     @Override
