@@ -20,18 +20,22 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Two threads. The receiver acknowledges each batch from the channel by its last sequence number and
- * hands its entries to the replayer; a keep-alive acknowledges every heartbeat interval. The replayer
- * (the caller's thread) takes entries in order, appends them to the backup's trace (flushed whenever it
- * has caught up, so that the receiver's path to the next ack stays short), and runs the machine to each
- * one's instruction number, never further: a HEARTBEAT is how far it may go. Output is suppressed; its hash is checked against the primary's OUTPUT entries, and the
- * first mismatch is reported at once and ends this backup.
+ * One thread (the caller's) receives, acknowledges and replays: handing entries from a receiving thread to a
+ * replaying one cost futex calls and a context switch per batch, dear on a small machine. It acknowledges
+ * each batch from the channel by its last sequence number as it arrives, appends its entries to the
+ * backup's trace (flushed whenever it has caught up, so that the path to the next ack stays short), and
+ * runs the machine to each one's instruction number, never further: a HEARTBEAT is how far it may go. A
+ * long stretch is run in slices, with a look at the channel between them, so that batches arriving
+ * meanwhile are acknowledged within a slice. A keep-alive thread acknowledges every heartbeat interval.
+ * Output is suppressed; its hash is checked against the primary's OUTPUT entries, and the first mismatch
+ * is reported at once and ends this backup.
  *
- * <p>When the channel goes silent or breaks, the replayer drains what was received, asks the arbiter
+ * <p>When the channel goes silent or breaks, the backup replays what was received, asks the arbiter
  * for the pair's key, and on winning returns {@link Result.Live}: the machine, exactly at the end of the
  * log, and the trace, ready to go on recording as the new primary.
  */
@@ -56,25 +60,30 @@ public final class Backup {
     /** A guest disk write, replayed here: {@code data} at byte {@code offset}. */
     public record Write(long offset, byte[] data) {}
 
-    private static final LogEntry END_OF_STREAM = new LogEntry.Heartbeat(0);
-
     private final Channel channel;
     private final Path traceDir;
     private final Arbiter arbiter;
     private final FtOptions options;
     private final String me;
     private final Consumer<String> log;
-    private final LinkedBlockingQueue<LogEntry> incoming = new LinkedBlockingQueue<>();
+    /** Received and acknowledged, not yet replayed. */
+    private final ArrayDeque<LogEntry> pending = new ArrayDeque<>();
+    private EntryDecoder decoder;
+    /** Batches received since the last ack. */
+    private int unacked;
+    /** The instruction at which the replay looks at the channel next. */
+    private long nextLook;
     private Machine machine;
     private LogPlayer player;
     private TraceWriter trace;
     private volatile long persistedSeq, replayedInstret;
+    /** Why the channel is no longer read (a loss, or the BYE); null while it is. */
     private volatile String lostWhy;
-    private volatile boolean primaryEnded;
+    private boolean primaryEnded;
     /** How many of the guest's disk writes the primary has done (all those numbered below). */
-    private volatile long primaryApplied;
+    private long primaryApplied;
     /** The writes replayed here that the primary may not have done, numbered from {@link #windowFirst}. */
-    private final java.util.ArrayDeque<Write> window = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Write> window = new ArrayDeque<>();
     private long windowFirst;
 
     public Backup(Channel channel, Path traceDir, Arbiter arbiter, FtOptions options, String me, Consumer<String> log) {
@@ -128,26 +137,32 @@ public final class Backup {
         ack(); // ready
         log.accept(String.format("backing up primary %s (%s) from instruction %,d; trace %s", h.primaryId(), channel.peer(),
                 machine.instret(), traceDir));
-        Thread receiver = new Thread(() -> receive(h.instret()), "ft-receive");
-        receiver.setDaemon(true);
-        receiver.start();
+        decoder = new EntryDecoder(h.instret());
+        nextLook = machine.instret() + SLICE;
         Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
         keepAlive.setDaemon(true);
         keepAlive.start();
-
         try {
-            while (true) {
-                LogEntry e = incoming.take();
-                if (e == END_OF_STREAM) break;
+            return watch(h, th);
+        } finally {
+            keepAlive.interrupt();
+        }
+    }
+
+    /** Receives, acknowledges and replays until the guest ends, this backup diverges, or reading stops. */
+    private Result watch(Wire.Header h, TraceHeader th) throws IOException, InterruptedException {
+        try {
+            LogEntry e;
+            while ((e = next()) != null) {
                 if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
-                if (incoming.isEmpty()) trace.flush();
+                if (pending.isEmpty() && !channel.hasBuffered()) trace.flush();
                 if (e instanceof LogEntry.Wall w) {
                     player.queueWall(w);
                     continue;
                 }
                 runTo(e.instret());
                 if (player.apply(e)) {
-                    receiver.join(options.timeoutMillis() * 2L);
+                    awaitBye();
                     channel.close();
                     trace.close();
                     return new Result.GuestEnded((LogEntry.End) e, machine.instret());
@@ -163,15 +178,13 @@ public final class Backup {
                 // the primary will notice the silence
             }
             channel.close();
-            receiver.join(1000);
             // The trace keeps all the primary sent, past the divergence too: what it did next is evidence.
-            for (LogEntry e : incoming) {
-                if (e != END_OF_STREAM && !(e instanceof LogEntry.Heartbeat)) trace.append(e);
+            for (LogEntry e : pending) {
+                if (!(e instanceof LogEntry.Heartbeat)) trace.append(e);
             }
             trace.close();
             return new Result.Stopped(why);
         }
-        receiver.join();
         channel.close();
         log.accept(String.format("primary lost (%s); drained the log to instruction %,d (entry %,d); asking the arbiter for %s",
                 lostWhy, machine.instret(), persistedSeq, h.pairKey()));
@@ -196,41 +209,42 @@ public final class Backup {
 
     private static final int MAX_UNACKED_FRAMES = 8;
 
-    private void receive(long baseInstret) {
-        EntryDecoder decoder = new EntryDecoder(baseInstret);
-        int unacked = 0;
+    /** The next entry to replay, receiving while none is pending; null once reading has stopped and all are replayed. */
+    private LogEntry next() {
+        while (pending.isEmpty() && lostWhy == null) receive();
+        return pending.poll();
+    }
+
+    /** Receives one frame and handles it. The BYE or a loss stops reading, with {@link #lostWhy} saying why. */
+    private void receive() {
         try {
-            while (true) {
-                Channel.Frame f = channel.receive();
-                switch (f.kind()) {
-                    case ENTRIES -> {
-                        Wire.Batch b = Wire.entries(f.payload(), decoder);
-                        if (b.firstSeq() != persistedSeq + 1) {
-                            throw new IOException("entry " + b.firstSeq() + " arrived where " + (persistedSeq + 1) + " was due");
-                        }
-                        // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
-                        // can replay them, and the output rule needs no more. The replayer writes them to the trace,
-                        // so a backup killed before it did loses only the trace's tail, never the service. The ack
-                        // leaves before the replayer is woken, which could take this thread's core first.
-                        persistedSeq = b.lastSeq();
-                        primaryApplied = b.appliedWrites();
-                        // One ack covers every batch before it: with the next frame already here, it can wait for
-                        // that one (a few at most, so that a steady stream still gets acks).
-                        boolean more = channel.hasBuffered();
-                        if (!more || ++unacked == MAX_UNACKED_FRAMES) {
-                            ack();
-                            unacked = 0;
-                        }
-                        incoming.addAll(b.entries());
+            Channel.Frame f = channel.receive();
+            switch (f.kind()) {
+                case ENTRIES -> {
+                    Wire.Batch b = Wire.entries(f.payload(), decoder);
+                    if (b.firstSeq() != persistedSeq + 1) {
+                        throw new IOException("entry " + b.firstSeq() + " arrived where " + (persistedSeq + 1) + " was due");
                     }
-                    case BYE -> {
-                        if (unacked > 0) ack(); // the last batches came with the BYE: the primary waits for them
-                        primaryEnded = true;
-                        lostWhy = "the primary ended its session";
-                        return;
+                    // Acknowledged on receipt, as VMware FT's backup does: the entries are in this process, which
+                    // can replay them, and the output rule needs no more. They are written to the trace as they
+                    // are replayed, so a backup killed before that loses only the trace's tail, never the service.
+                    persistedSeq = b.lastSeq();
+                    primaryApplied = b.appliedWrites();
+                    // One ack covers every batch before it: with the next frame already here, it can wait for
+                    // that one (a few at most, so that a steady stream still gets acks).
+                    boolean more = channel.hasBuffered();
+                    if (!more || ++unacked == MAX_UNACKED_FRAMES) {
+                        ack();
+                        unacked = 0;
                     }
-                    default -> { }
+                    pending.addAll(b.entries());
                 }
+                case BYE -> {
+                    if (unacked > 0) ack(); // the last batches came with the BYE: the primary waits for them
+                    primaryEnded = true;
+                    lostWhy = "the primary ended its session";
+                }
+                default -> { }
             }
         } catch (SocketTimeoutException e) {
             lostWhy = "silent for " + options.timeoutMillis() + " ms";
@@ -238,10 +252,27 @@ public final class Backup {
             log.accept(e.getMessage());
             lostWhy = "it sent a frame that failed authentication";
         } catch (IOException | RuntimeException e) {
-            lostWhy = e.getMessage();
-        } finally {
-            incoming.add(END_OF_STREAM);
+            lostWhy = Objects.requireNonNullElse(e.getMessage(), e.toString());
         }
+    }
+
+    /** Receives the frames already waiting, so that they are acknowledged while a long stretch is replayed. */
+    private void receiveWaiting() {
+        while (lostWhy == null && waiting()) receive();
+    }
+
+    private boolean waiting() {
+        try {
+            return channel.available() > 0;
+        } catch (IOException e) {
+            return true; // the receive says what broke
+        }
+    }
+
+    /** The BYE follows the END: acknowledging what came with it ends the primary's wait for its last ack now. */
+    private void awaitBye() {
+        long deadline = System.nanoTime() + options.timeoutMillis() * 2_000_000L;
+        while (lostWhy == null && System.nanoTime() < deadline) receive();
     }
 
     private void ack() throws IOException {
@@ -255,13 +286,13 @@ public final class Backup {
                 ack();
             }
         } catch (IOException | InterruptedException e) {
-            // the receiver sees the broken channel
+            // the channel broke (the watch sees it too), or the watch ended
         }
     }
 
     // ------------------------------------------------------------------ replaying in step
 
-    /** {@code replay}, keeping each write it is given (the replayer's thread) until the primary has done it. */
+    /** {@code replay}, keeping each write it is given (this backup's thread) until the primary has done it. */
     private BlockBackend remembering(BlockBackend replay) {
         return new BlockBackend() {
             @Override public long capacity() { return replay.capacity(); }
@@ -286,9 +317,15 @@ public final class Backup {
         }
     }
 
+    /**
+     * Instructions replayed between looks at the channel: a look is one system call, little next to a slice,
+     * and keeps a batch that arrives during a long stretch from waiting long for its ack.
+     */
+    private static final long SLICE = 100_000;
+
     private void runTo(long target) {
         while (machine.instret() < target) {
-            Machine.Status s = machine.run(target);
+            Machine.Status s = machine.run(Math.min(target, nextLook));
             switch (s) {
                 case HALTED -> {
                     // Halting on the target's own instruction is how a session ends: its END entry is at target.
@@ -301,6 +338,10 @@ public final class Backup {
                         + "the primary has no input before instruction %,d", target));
                 case STUCK -> throw new Divergence(machine.instret(), null, "the guest is stuck (every trap traps again)");
                 default -> { }
+            }
+            if (machine.instret() >= nextLook) {
+                receiveWaiting();
+                nextLook = machine.instret() + SLICE;
             }
         }
     }

@@ -238,6 +238,9 @@ public final class Channel implements AutoCloseable {
     /** Whether bytes of another frame are in this process already (so {@link #receive} would not wait for the network). */
     public boolean hasBuffered() { return buffered.buffered() > 0; }
 
+    /** How many bytes could be read without waiting: those in this process and the socket's (one system call). */
+    public int available() throws IOException { return in.available(); }
+
     /** Reads the next frame; {@link SocketTimeoutException} after the silence timeout, {@link Refused} on a bad MAC. */
     public Frame receive() throws IOException {
         int k = in.read();
