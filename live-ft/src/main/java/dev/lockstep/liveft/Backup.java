@@ -139,6 +139,7 @@ public final class Backup {
                 machine.instret(), traceDir));
         decoder = new EntryDecoder(h.instret());
         nextLook = machine.instret() + SLICE;
+        heardNanos = System.nanoTime();
         Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
         keepAlive.setDaemon(true);
         keepAlive.start();
@@ -219,6 +220,7 @@ public final class Backup {
     private void receive() {
         try {
             Channel.Frame f = channel.receive();
+            heardNanos = System.nanoTime();
             switch (f.kind()) {
                 case ENTRIES -> {
                     Wire.Batch b = Wire.entries(f.payload(), decoder);
@@ -256,10 +258,20 @@ public final class Backup {
         }
     }
 
-    /** Receives the frames already waiting, so that they are acknowledged while a long stretch is replayed. */
+    /**
+     * Receives the frames already waiting, so that they are acknowledged while a long stretch is replayed,
+     * and times the channel's silence meanwhile, as a read would: a primary that died while this backup
+     * was busy is suspected as soon as the stretch is replayed, not a timeout later.
+     */
     private void receiveWaiting() {
         while (lostWhy == null && waiting()) receive();
+        if (lostWhy == null && System.nanoTime() - heardNanos > options.timeoutMillis() * 1_000_000L) {
+            lostWhy = "silent for " + options.timeoutMillis() + " ms";
+        }
     }
+
+    /** When the last frame arrived (the replaying thread's). */
+    private long heardNanos = System.nanoTime();
 
     private boolean waiting() {
         try {
