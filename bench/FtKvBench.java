@@ -57,8 +57,11 @@ public class FtKvBench {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) { return s.getLocalPort(); }
     }
 
+    /** Where the disk images go: the bench's directory, or another file system (tmpfs, to leave out the disk's latency). */
+    static Path disks;
+
     static Path disk(String name) throws Exception {
-        Path p = dir.resolve(name);
+        Path p = disks.resolve(name);
         try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) { f.setLength(256 << 20); }
         return p;
     }
@@ -215,14 +218,16 @@ public class FtKvBench {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    /** Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] */
+    /** Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] [DISK_DIR] */
     public static void main(String[] a) throws Exception {
         launcher = a[0];
         double seconds = a.length > 1 ? Double.parseDouble(a[1]) : 10;
         int[] clientCounts = Arrays.stream((a.length > 2 ? a[2] : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
         int rounds = a.length > 3 ? Integer.parseInt(a[3]) : 1;
-        double warmup = a.length > 4 ? Double.parseDouble(a[4]) : 5;
+        // Under FT two JVMs compile the emulator (and the trace's code) while sharing the cores: ~15 s here.
+        double warmup = a.length > 4 ? Double.parseDouble(a[4]) : 15;
         dir = Files.createTempDirectory("ftkvbench");
+        disks = a.length > 5 ? Files.createTempDirectory(Path.of(a[5]), "ftkvbench") : dir;
         try {
             int arb = tcpPort();
             start("arbiter", "arbiter", "--listen", "" + arb, "--state", "arbiter.state");
@@ -255,8 +260,8 @@ public class FtKvBench {
                 ftRuns.add(fr);
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
-                    + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%d cores)%n%n", seconds, warmup, rounds,
-                    Runtime.getRuntime().availableProcessors());
+                    + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%d cores), disks in %s%n%n", seconds,
+                    warmup, rounds, Runtime.getRuntime().availableProcessors(), disks == dir ? "the temporary directory" : a[5]);
             System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s | %11s | %8s |%n", "clients", "run", "requests/s",
                     "PUT p50", "PUT p99", "GET p50", "GET p99", "log Mbit/s", "CPU/request", "cs/req");
             System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|"
@@ -280,6 +285,12 @@ public class FtKvBench {
                     + " backup under FT) per request, over the measured load");
         } finally {
             for (Process p : children) p.destroyForcibly();
+            if (disks != dir) {
+                try (var images = Files.list(disks)) {
+                    for (Path p : images.toList()) Files.deleteIfExists(p);
+                }
+                Files.deleteIfExists(disks);
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # FT benchmarks (docs/live-ft.md): kvcons alone vs under FT, logging bandwidth, failover time, --join pause.
 # Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers)
-#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP]
+#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR]
 #                                                          kvserver: `lockstep run` vs primary + backup, for each
-#                                                          number of closed-loop clients (default 10 s, 1,8, 1, 5 s)
+#                                                          number of closed-loop clients (default 10 s, 1,8, 1, 15 s;
+#                                                          disk images in a temporary directory, or DISK_DIR, e.g.
+#                                                          /dev/shm to leave the host disk's latency out)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/lockstep" --version >/dev/null   # build first
