@@ -170,7 +170,7 @@ public final class Primary implements LiveRunner.Hooks {
                     });
                     return;
                 }
-                gate.ordered(OutputGate.Io.of(() -> durable(disk.force()), () -> durable(disk.forceHere())));
+                gate.flushing(OutputGate.Io.of(() -> durable(disk.force()), () -> durable(disk.forceHere())));
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
         };
@@ -531,6 +531,9 @@ public final class Primary implements LiveRunner.Hooks {
             }
         }
 
+        private static final int MAX_DEFERRED_ACKS = 8;
+        private int deferred;
+
         private void readLoop() {
             try {
                 // The backup acknowledges once its machine and trace are ready (a cold JVM takes seconds);
@@ -547,6 +550,10 @@ public final class Primary implements LiveRunner.Hooks {
                         Wire.Ack a = Wire.Ack.decode(f.payload());
                         ackedSeq = a.seq();
                         backupInstret = a.instret();
+                        // Acks that came in while this thread was flushing the disk are here already: release once
+                        // for all of them, so that their flushes are done as one (OutputGate's group commit).
+                        if (channel.hasBuffered() && ++deferred < MAX_DEFERRED_ACKS) continue;
+                        deferred = 0;
                         gate.acked(a.seq());
                         synchronized (this) {
                             notifyAll();

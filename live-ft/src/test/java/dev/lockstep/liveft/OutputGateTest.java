@@ -192,4 +192,56 @@ class OutputGateTest {
         gate.acked(7);
         assertThat(released.toString()).isEqualTo("reply");
     }
+
+    private OutputGate.Io flush(char c, java.util.concurrent.CompletableFuture<Void> durable) {
+        return () -> {
+            released.write(c);
+            return durable;
+        };
+    }
+
+    @Test
+    void flushesReleasedTogetherAreDoneAsOneAfterAllTheirWrites() {
+        java.util.concurrent.CompletableFuture<Void> first = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> second = new java.util.concurrent.CompletableFuture<>();
+        seq = 4;
+        gate.hold(io('w'));
+        gate.flushing(flush('f', first));
+        emit("1");
+        seq = 8;
+        gate.hold(io('W'));
+        gate.flushing(flush('F', second));
+        emit("2");
+        gate.acked(9); // both commits at once
+        assertThat(released.toString()).isEqualTo("wWF"); // the first flush is covered by the second
+        second.complete(null);
+        assertThat(released.toString()).isEqualTo("wWF12");
+    }
+
+    @Test
+    void aReadBetweenCommitsKeepsTheirFlushesApart() {
+        seq = 4;
+        gate.hold(io('w'));
+        gate.flushing(flush('f', null));
+        gate.ordered(io('r')); // must see the first write, not the second
+        seq = 8;
+        gate.hold(io('W'));
+        gate.flushing(flush('F', null));
+        gate.acked(9);
+        assertThat(released.toString()).isEqualTo("wfrWF");
+    }
+
+    @Test
+    void commitsAckedOneByOneAreNotDelayed() {
+        java.util.concurrent.CompletableFuture<Void> first = java.util.concurrent.CompletableFuture.completedFuture(null);
+        seq = 4;
+        gate.hold(io('w'));
+        gate.flushing(flush('f', first));
+        emit("1");
+        seq = 8;
+        gate.hold(io('W'));
+        gate.flushing(flush('F', null));
+        gate.acked(5);
+        assertThat(released.toString()).isEqualTo("wf1");
+    }
 }
