@@ -200,10 +200,8 @@ class OutputGateTest {
         };
     }
 
-    @Test
-    void flushesReleasedTogetherAreDoneAsOneAfterAllTheirWrites() {
-        java.util.concurrent.CompletableFuture<Void> first = new java.util.concurrent.CompletableFuture<>();
-        java.util.concurrent.CompletableFuture<Void> second = new java.util.concurrent.CompletableFuture<>();
+    /** Two commits as kvserver makes them (write, flush, reply), covered by entries 5 and 9. */
+    private void twoCommits(java.util.concurrent.CompletableFuture<Void> first, java.util.concurrent.CompletableFuture<Void> second) {
         seq = 4;
         gate.hold(io('w'));
         gate.flushing(flush('f', first));
@@ -212,6 +210,12 @@ class OutputGateTest {
         gate.hold(io('W'));
         gate.flushing(flush('F', second));
         emit("2");
+    }
+
+    @Test
+    void flushesReleasedTogetherAreDoneAsOneAfterAllTheirWrites() {
+        java.util.concurrent.CompletableFuture<Void> second = new java.util.concurrent.CompletableFuture<>();
+        twoCommits(new java.util.concurrent.CompletableFuture<>(), second);
         gate.acked(9); // both commits at once
         assertThat(released.toString()).isEqualTo("wWF"); // the first flush is covered by the second
         second.complete(null);
@@ -233,14 +237,7 @@ class OutputGateTest {
 
     @Test
     void commitsAckedOneByOneAreNotDelayed() {
-        java.util.concurrent.CompletableFuture<Void> first = java.util.concurrent.CompletableFuture.completedFuture(null);
-        seq = 4;
-        gate.hold(io('w'));
-        gate.flushing(flush('f', first));
-        emit("1");
-        seq = 8;
-        gate.hold(io('W'));
-        gate.flushing(flush('F', null));
+        twoCommits(java.util.concurrent.CompletableFuture.completedFuture(null), null);
         gate.acked(5);
         assertThat(released.toString()).isEqualTo("wf1");
     }
