@@ -95,26 +95,30 @@ public final class Channel implements AutoCloseable {
         } finally {
             abort.cancel(false);
         }
+        Channel c = null;
         try {
-            Channel c = new Channel(s, true);
+            c = new Channel(s, true);
             c.silenceTimeout(timeoutMillis);
             c.clientHandshake(secret, role);
             return c;
         } catch (IOException | RuntimeException e) {
-            s.close();
+            if (c != null) c.close(); // its watchdog too
+            else s.close();
             throw e;
         }
     }
 
     /** Authenticates a peer that connected to us; closes the socket if it fails. */
     public static Channel accept(Socket s, Secret secret, int timeoutMillis) throws IOException {
+        Channel c = null;
         try {
-            Channel c = new Channel(s, false);
+            c = new Channel(s, false);
             c.silenceTimeout(timeoutMillis);
             c.serverHandshake(secret);
             return c;
         } catch (IOException | RuntimeException e) {
-            s.close();
+            if (c != null) c.close(); // its watchdog too
+            else s.close();
             throw e;
         }
     }
