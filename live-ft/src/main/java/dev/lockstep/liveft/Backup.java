@@ -79,7 +79,6 @@ public final class Backup {
     private volatile long persistedSeq, replayedInstret;
     /** Why the channel is no longer read (a loss, or the BYE); null while it is. */
     private volatile String lostWhy;
-    private boolean primaryEnded;
     /** How many of the guest's disk writes the primary has done (all those numbered below). */
     private long primaryApplied;
     /** The writes replayed here that the primary may not have done, numbered from {@link #windowFirst}. */
@@ -243,7 +242,6 @@ public final class Backup {
                 }
                 case BYE -> {
                     if (unacked > 0) ack(); // the last batches came with the BYE: the primary waits for them
-                    primaryEnded = true;
                     lostWhy = "the primary ended its session";
                 }
                 default -> { }

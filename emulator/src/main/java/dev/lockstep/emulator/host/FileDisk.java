@@ -149,22 +149,22 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
 
     /** Queues {@code request}; the disk thread runs it, unless a thread is running requests already. */
     private void submit(Runnable request) {
-        synchronized (lane) {
-            lane.add(request);
-            if (laneBusy) return;
-            laneBusy = true;
-        }
-        io.execute(this::drain);
+        if (queued(request)) io.execute(this::drain);
     }
 
     /** Runs {@code request} on this thread if no request is queued or running, else queues it behind them. */
     private void runHere(Runnable request) {
+        if (queued(request)) drain(); // this request, and any queued while it runs
+    }
+
+    /** Queues {@code request}; true if no thread is running requests, and the caller must see that one does. */
+    private boolean queued(Runnable request) {
         synchronized (lane) {
             lane.add(request);
-            if (laneBusy) return;
+            if (laneBusy) return false;
             laneBusy = true;
+            return true;
         }
-        drain(); // this request, and any queued while it runs
     }
 
     private void drain() {
