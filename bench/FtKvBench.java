@@ -18,11 +18,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * For each number of clients, kvserver runs under `lockstep run` and then under a primary + backup pair,
- * each a fresh process on a fresh disk, and the same load is measured against both: N closed-loop clients
+ * For each number of clients, kvserver runs under `lockstep run` and under a primary + backup pair, side
+ * by side, each on a fresh disk, and the same load is measured against each in turn: N closed-loop clients
  * (threads sharing one KvClient, which multiplexes them over the one dgram wire), each sending 3 PUTs (each
- * written and flushed to the disk before its reply) to 1 GET. With several rounds, runs interleave so that
- * both sides see the same noise on a shared machine.
+ * written and flushed to the disk before its reply) to 1 GET. The two sides' slices of load alternate, a
+ * few seconds each, so that both see the same noise on a shared machine (see main).
  */
 public class FtKvBench {
     static Path dir;
@@ -30,8 +30,11 @@ public class FtKvBench {
     static final List<Process> children = new ArrayList<>();
     static int runs;
 
-    static Process start(String name, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(launcher));
+    /** Starts {@code lockstep args}, on {@code cpus} if not null (taskset's list). */
+    static Process start(String name, String cpus, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (cpus != null) cmd.addAll(List.of("taskset", "-c", cpus));
+        cmd.add(launcher);
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).redirectInput(new File("/dev/null")).start();
@@ -66,9 +69,10 @@ public class FtKvBench {
         return p;
     }
 
-    /** {@code seconds}: the measured part; {@code loadedSeconds}: the warm-up, under the same load, and the measured part. */
-    record Load(int clients, double seconds, double loadedSeconds, double opsPerSec, double putP50, double putP99, double getP50,
-                double getP99, double cpuPerRequest, double switchesPerRequest) {}
+    /** One measured slice of load on one server: its requests, their latencies (ns) and the servers' CPU and switches. */
+    record Slice(double seconds, int requests, long[] puts, long[] gets, long cpuNanos, long switches) {
+        double opsPerSec() { return requests / seconds; }
+    }
 
     /** One closed-loop client's latencies, in nanoseconds. */
     record Latencies(long[] puts, int np, long[] gets, int ng, int requests) {}
@@ -90,23 +94,6 @@ public class FtKvBench {
         return new Latencies(puts, np, gets, ng, n);
     }
 
-    /** {@code clients} closed-loop clients until {@code end} (System.nanoTime). */
-    static List<Latencies> clients(ExecutorService pool, KvClient c, int clients, long end) throws Exception {
-        List<Future<Latencies>> all = new ArrayList<>();
-        for (int i = 0; i < clients; i++) {
-            int me = i;
-            all.add(pool.submit(() -> client(c, me, Math.min(100, 800 / clients), end))); // kvserver holds 1023 keys
-        }
-        List<Latencies> each = new ArrayList<>();
-        for (Future<Latencies> f : all) each.add(f.get());
-        return each;
-    }
-
-    /**
-     * {@code clients} closed-loop clients for {@code warmup} seconds, not measured (the JIT compiles the
-     * emulator, and under FT two JVMs compete for the cores while it does), then for {@code seconds},
-     * measured; then the server is shut down.
-     */
     /** CPU time (ns) the server processes have used so far. */
     static long cpu(List<Process> servers) {
         return servers.stream().mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L)).sum();
@@ -131,33 +118,70 @@ public class FtKvBench {
         return n;
     }
 
-    static Load load(KvClient c, int wire, int clients, double warmup, double seconds, List<Process> servers) throws Exception {
-        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
-        c.put("w", "x");
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        long w0 = System.nanoTime();
-        clients(pool, c, clients, w0 + (long) (warmup * 1e9));
-        long cpu0 = cpu(servers), sw0 = switches(servers);
-        long t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9);
-        List<Latencies> each = clients(pool, c, clients, end);
-        long t1 = System.nanoTime();
-        long cpu1 = cpu(servers), sw1 = switches(servers);
-        double secs = (t1 - t0) / 1e9;
-        pool.shutdown();
-        long[] p = new long[each.stream().mapToInt(Latencies::np).sum()], g = new long[each.stream().mapToInt(Latencies::ng).sum()];
-        int np = 0, ng = 0, n = 0;
-        for (Latencies l : each) {
-            System.arraycopy(l.puts(), 0, p, np, l.np());
-            System.arraycopy(l.gets(), 0, g, ng, l.ng());
-            np += l.np();
-            ng += l.ng();
-            n += l.requests();
+    /**
+     * A kvserver under test, plain or FT, with its own client and wire; it stays up, idle between its
+     * slices of load, so that the two sides' slices can alternate a few seconds apart.
+     */
+    static final class Side {
+        final String name;
+        final KvClient client;
+        final List<Process> servers;
+        final List<Slice> slices = new ArrayList<>();
+
+        Side(String name, KvClient client, int wire, List<Process> servers) {
+            this.name = name;
+            this.client = client;
+            this.servers = servers;
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+            client.put("w", "x");
         }
-        Arrays.sort(p);
-        Arrays.sort(g);
-        c.shutdown();
-        return new Load(clients, secs, (t1 - w0) / 1e9, n / secs, p[np / 2] / 1e3, p[(int) (np * 0.99)] / 1e3, g[ng / 2] / 1e3,
-                g[(int) (ng * 0.99)] / 1e3, (cpu1 - cpu0) / 1e3 / n, (double) (sw1 - sw0) / n);
+
+        /** {@code clients} closed-loop clients for {@code seconds}; the slice is kept if {@code measured}. */
+        Slice load(ExecutorService pool, int clients, double seconds, boolean measured) throws Exception {
+            long cpu0 = cpu(servers), sw0 = switches(servers);
+            long t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9);
+            List<Future<Latencies>> all = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                int me = i;
+                all.add(pool.submit(() -> client(client, me, Math.min(100, 800 / clients), end))); // kvserver holds 1023 keys
+            }
+            List<Latencies> each = new ArrayList<>();
+            for (Future<Latencies> f : all) each.add(f.get());
+            long t1 = System.nanoTime();
+            long cpu1 = cpu(servers), sw1 = switches(servers);
+            long[] p = new long[each.stream().mapToInt(Latencies::np).sum()], g = new long[each.stream().mapToInt(Latencies::ng).sum()];
+            int np = 0, ng = 0, n = 0;
+            for (Latencies l : each) {
+                System.arraycopy(l.puts(), 0, p, np, l.np());
+                System.arraycopy(l.gets(), 0, g, ng, l.ng());
+                np += l.np();
+                ng += l.ng();
+                n += l.requests();
+            }
+            Slice s = new Slice((t1 - t0) / 1e9, n, p, g, cpu1 - cpu0, sw1 - sw0);
+            if (measured) slices.add(s);
+            return s;
+        }
+
+        double seconds() { return slices.stream().mapToDouble(Slice::seconds).sum(); }
+        int requests() { return slices.stream().mapToInt(Slice::requests).sum(); }
+        double opsPerSec() { return requests() / seconds(); }
+
+        /** The {@code q} quantile (0..1) of every measured slice's latencies, in microseconds. */
+        double quantile(boolean puts, double q) {
+            long[] all = slices.stream().flatMapToLong(s -> Arrays.stream(puts ? s.puts() : s.gets())).sorted().toArray();
+            return all.length == 0 ? Double.NaN : all[Math.min(all.length - 1, (int) (all.length * q))] / 1e3;
+        }
+
+        double cpuPerRequest() { return slices.stream().mapToLong(Slice::cpuNanos).sum() / 1e3 / requests(); }
+        double switchesPerRequest() { return (double) slices.stream().mapToLong(Slice::switches).sum() / requests(); }
+
+        /** Stops the guest and its processes. */
+        void shutdown() throws Exception {
+            client.shutdown();
+            for (Process p : servers) p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            client.close();
+        }
     }
 
     static KvClient newClient() { return new KvClient().retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofSeconds(60)); }
@@ -166,51 +190,46 @@ public class FtKvBench {
         return "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + c.localAddress().getPort();
     }
 
-    static Load plain(int clients, double warmup, double seconds) throws Exception {
-        int n = ++runs;
-        try (KvClient c = newClient()) {
-            int wire = udpPort();
-            Process p = start("run-" + n, "run", "--drive", "file=" + disk("run-" + n + ".img"), "--netdev", netdev(wire, c), "kvserver");
-            Load l = load(c, wire, clients, warmup, seconds, List.of(p));
-            p.waitFor();
-            return l;
+    static Side plain(int n) throws Exception {
+        KvClient c = newClient();
+        int wire = udpPort();
+        Process p = start("run-" + n, HOST_A, "run", "--drive", "file=" + disk("run-" + n + ".img"), "--netdev", netdev(wire, c),
+                "kvserver");
+        return new Side("lockstep run", c, wire, List.of(p));
+    }
+
+    static Side ft(int n, String arbiter) throws Exception {
+        KvClient c = newClient();
+        int wire = udpPort(), bp = tcpPort();
+        String[] dev = {"--drive", "file=" + disk("ft-" + n + ".img"), "--netdev", netdev(wire, c)};
+        List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", "ft-trace-" + n));
+        b.addAll(List.of(dev));
+        Process backup = start("ft-backup-" + n, HOST_B, b.toArray(String[]::new));
+        await("ft-backup-" + n, "waiting for the primary");
+        List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
+                "--console", "" + tcpPort()));
+        pr.addAll(List.of(dev));
+        pr.add("kvserver");
+        Process p = start("ft-primary-" + n, HOST_A, pr.toArray(String[]::new));
+        await("ft-backup-" + n, "backing up primary");
+        return new Side("primary + backup (FT)", c, wire, List.of(p, backup));
+    }
+
+    /** Whether FT run {@code n}'s backup followed its primary to the end, and how many bytes the primary sent it. */
+    static long ftBytes(int n) throws Exception {
+        String bl = log("ft-backup-" + n);
+        if (!bl.contains("the guest ended") || bl.contains("DIVERGENCE")) {
+            System.err.println("the backup of FT run " + n + " did not follow the primary to the end:\n" + bl);
+            return -1;
         }
+        var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups").matcher(log("ft-primary-" + n));
+        return m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1;
     }
 
-    /** The load under FT, the bytes the primary sent to its backup, and whether the backup followed to the end. */
-    record FtLoad(Load load, long bytes, boolean backupFollowed) {
-        double mbits() { return bytes * 8 / load.loadedSeconds() / 1e6; }
-    }
-
-    static FtLoad ft(String arbiter, int clients, double warmup, double seconds) throws Exception {
-        int n = ++runs;
-        try (KvClient c = newClient()) {
-            int wire = udpPort(), bp = tcpPort();
-            String[] dev = {"--drive", "file=" + disk("ft-" + n + ".img"), "--netdev", netdev(wire, c)};
-            List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", "ft-trace-" + n));
-            b.addAll(List.of(dev));
-            Process backup = start("ft-backup-" + n, b.toArray(String[]::new));
-            await("ft-backup-" + n, "waiting for the primary");
-            List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
-                    "--console", "" + tcpPort()));
-            pr.addAll(List.of(dev));
-            pr.add("kvserver");
-            Process p = start("ft-primary-" + n, pr.toArray(String[]::new));
-            await("ft-backup-" + n, "backing up primary");
-            Load l = load(c, wire, clients, warmup, seconds, List.of(p, backup));
-            p.waitFor();
-            backup.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
-            String bl = log("ft-backup-" + n);
-            boolean followed = bl.contains("the guest ended") && !bl.contains("DIVERGENCE");
-            if (!followed) System.err.println("the backup of FT run " + n + " did not follow the primary to the end:\n" + bl);
-            var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups").matcher(log("ft-primary-" + n));
-            return new FtLoad(l, m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1, followed);
-        }
-    }
-
-    static void row(String clients, String run, Load l, String mbits) {
-        System.out.printf("| %7s | %-21s | %10.0f | %6.0f us | %6.0f us | %6.0f us | %6.0f us | %10s | %8.0f us | %8.1f |%n", clients,
-                run, l.opsPerSec(), l.putP50(), l.putP99(), l.getP50(), l.getP99(), mbits, l.cpuPerRequest(), l.switchesPerRequest());
+    static void row(int clients, Side s, String mbits) {
+        System.out.printf("| %7d | %-21s | %10.0f | %6.0f us | %6.0f us | %6.0f us | %6.0f us | %10s | %8.0f us | %8.1f |%n", clients,
+                s.name, s.opsPerSec(), s.quantile(true, 0.5), s.quantile(true, 0.99), s.quantile(false, 0.5), s.quantile(false, 0.99),
+                mbits, s.cpuPerRequest(), s.switchesPerRequest());
     }
 
     static double median(List<Double> xs) {
@@ -218,71 +237,101 @@ public class FtKvBench {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    /** Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] [DISK_DIR] */
-    public static void main(String[] a) throws Exception {
-        launcher = a[0];
-        double seconds = a.length > 1 ? Double.parseDouble(a[1]) : 10;
-        int[] clientCounts = Arrays.stream((a.length > 2 ? a[2] : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
-        int rounds = a.length > 3 ? Integer.parseInt(a[3]) : 1;
+    /** Under {@code --pin}: the CPUs of the primary's host (and of a plain run), and of the backup's (and the client's). */
+    static String HOST_A, HOST_B;
+
+    /**
+     * Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] [DISK_DIR] [--pin]
+     *
+     * <p>For each number of clients, a plain run and an FT pair are started side by side, each on a fresh
+     * disk with its own client, and both stay up; only one is under load at a time. After WARMUP seconds
+     * of load each (alternating in slices of at most 5 s), ROUNDS rounds each load one side for SECONDS
+     * and then the other (the first side alternating), so that the two measurements of a round are
+     * seconds apart and see the same machine. The ratio is the median of the rounds' ratios.
+     */
+    public static void main(String[] args) throws Exception {
+        List<String> a = new ArrayList<>(List.of(args));
+        boolean pin = a.remove("--pin");
+        launcher = a.get(0);
+        double seconds = a.size() > 1 ? Double.parseDouble(a.get(1)) : 10;
+        int[] clientCounts = Arrays.stream((a.size() > 2 ? a.get(2) : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
+        int rounds = a.size() > 3 ? Integer.parseInt(a.get(3)) : 5;
         // Under FT two JVMs compile the emulator (and the trace's code) while sharing the cores: ~15 s here.
-        double warmup = a.length > 4 ? Double.parseDouble(a[4]) : 15;
+        double warmup = a.size() > 4 ? Double.parseDouble(a.get(4)) : 15;
         dir = Files.createTempDirectory("ftkvbench");
-        disks = a.length > 5 ? Files.createTempDirectory(Path.of(a[5]), "ftkvbench") : dir;
+        disks = a.size() > 5 ? Files.createTempDirectory(Path.of(a.get(5)), "ftkvbench") : dir;
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (pin) {
+            if (cpus < 2) throw new IllegalArgumentException("--pin needs two CPUs");
+            // Two hosts on one machine: the primary (or the plain run) alone on the first half of the CPUs, the
+            // backup on the other half with the clients and the arbiter, as a third host would be.
+            HOST_A = "0-" + (cpus / 2 - 1);
+            HOST_B = cpus / 2 + "-" + (cpus - 1);
+            new ProcessBuilder("taskset", "-a", "-cp", HOST_B, "" + ProcessHandle.current().pid()).redirectOutput(
+                    ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
         try {
             int arb = tcpPort();
-            start("arbiter", "arbiter", "--listen", "" + arb, "--state", "arbiter.state");
+            start("arbiter", HOST_B, "arbiter", "--listen", "" + arb, "--state", "arbiter.state");
             await("arbiter", "serving");
             String arbiter = "tas://127.0.0.1:" + arb;
-            List<String> rows = new ArrayList<>();
+            List<Side[]> sides = new ArrayList<>();
             List<List<Double>> ratios = new ArrayList<>();
-            for (int ignored : clientCounts) ratios.add(new ArrayList<>());
-            List<Load[]> plainRuns = new ArrayList<>();
-            List<FtLoad[]> ftRuns = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) {
-                Load[] pr = new Load[clientCounts.length];
-                FtLoad[] fr = new FtLoad[clientCounts.length];
-                for (int i = 0; i < clientCounts.length; i++) {
-                    // Alternate which side goes first, so that neither always runs on a warmer (or busier) machine.
-                    if ((r & 1) == 0) {
-                        pr[i] = plain(clientCounts[i], warmup, seconds);
-                        fr[i] = ft(arbiter, clientCounts[i], warmup, seconds);
-                    } else {
-                        fr[i] = ft(arbiter, clientCounts[i], warmup, seconds);
-                        pr[i] = plain(clientCounts[i], warmup, seconds);
-                    }
-                    ratios.get(i).add(fr[i].load().opsPerSec() / pr[i].opsPerSec());
-                    System.err.printf("round %d, %d clients: run %.0f/s, FT %.0f/s (%.2f); CPU/request %.0f us, FT %.0f us;"
-                            + " switches/request %.1f, FT %.1f%n", r + 1, clientCounts[i], pr[i].opsPerSec(), fr[i].load().opsPerSec(),
-                            fr[i].load().opsPerSec() / pr[i].opsPerSec(), pr[i].cpuPerRequest(), fr[i].load().cpuPerRequest(),
-                            pr[i].switchesPerRequest(), fr[i].load().switchesPerRequest());
+            List<Long> bytes = new ArrayList<>();
+            for (int clients : clientCounts) {
+                int n = ++runs;
+                Side plain = plain(n), ft = ft(n, arbiter);
+                ExecutorService pool = Executors.newFixedThreadPool(clients);
+                for (double left = warmup; left > 0; left -= 5) {
+                    plain.load(pool, clients, Math.min(5, left), false);
+                    ft.load(pool, clients, Math.min(5, left), false);
                 }
-                plainRuns.add(pr);
-                ftRuns.add(fr);
+                List<Double> rs = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    // Alternate which side goes first, so that neither always runs on a warmer (or busier) machine.
+                    Slice p, f;
+                    if ((r & 1) == 0) {
+                        p = plain.load(pool, clients, seconds, true);
+                        f = ft.load(pool, clients, seconds, true);
+                    } else {
+                        f = ft.load(pool, clients, seconds, true);
+                        p = plain.load(pool, clients, seconds, true);
+                    }
+                    rs.add(f.opsPerSec() / p.opsPerSec());
+                    System.err.printf("%d clients, round %d: run %.0f/s, FT %.0f/s (%.2f); CPU/request %.0f us, FT %.0f us%n", clients,
+                            r + 1, p.opsPerSec(), f.opsPerSec(), f.opsPerSec() / p.opsPerSec(), p.cpuNanos() / 1e3 / p.requests(),
+                            f.cpuNanos() / 1e3 / f.requests());
+                }
+                pool.shutdown();
+                plain.shutdown();
+                ft.shutdown();
+                sides.add(new Side[] {plain, ft});
+                ratios.add(rs);
+                bytes.add(ftBytes(n));
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
-                    + " %.0f s measured after %.0f s of warm-up under the same load, %d round(s) (%d cores), disks in %s%n%n", seconds,
-                    warmup, rounds, Runtime.getRuntime().availableProcessors(), disks == dir ? "the temporary directory" : a[5]);
+                    + " %d round(s) of %.0f s on each side after %.0f s of warm-up each, %d CPUs%s, disks in %s%n%n", rounds, seconds,
+                    warmup, cpus, pin ? " (pinned: primary or plain run on " + HOST_A + ", backup and clients on " + HOST_B + ")"
+                            : " shared by all", disks == dir ? "the temporary directory" : a.get(5));
             System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s | %11s | %8s |%n", "clients", "run", "requests/s",
                     "PUT p50", "PUT p99", "GET p50", "GET p99", "log Mbit/s", "CPU/request", "cs/req");
             System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|"
                     + "-------------|----------|");
             for (int i = 0; i < clientCounts.length; i++) {
-                for (int r = 0; r < rounds; r++) {
-                    row("" + clientCounts[i], "lockstep run", plainRuns.get(r)[i], "");
-                    FtLoad f = ftRuns.get(r)[i];
-                    row("" + clientCounts[i], f.backupFollowed() ? "primary + backup (FT)" : "FT, BACKUP FAILED", f.load(),
-                            String.format("%.2f", f.mbits()));
-                }
+                Side ft = sides.get(i)[1];
+                row(clientCounts[i], sides.get(i)[0], "");
+                double loaded = ft.seconds() + warmup;
+                row(clientCounts[i], ft, bytes.get(i) < 0 ? "BACKUP FAILED" : String.format("%.2f", bytes.get(i) * 8 / loaded / 1e6));
             }
             System.out.println();
             for (int i = 0; i < clientCounts.length; i++) {
                 List<Double> rs = ratios.get(i);
-                System.out.printf("throughput ratio FT / run, %d client(s): %.2f%s%n", clientCounts[i], median(rs), rs.size() == 1 ? ""
-                        : " (median of " + rs.stream().map(x -> String.format("%.2f", x)).toList() + ")");
+                System.out.printf("throughput ratio FT / run, %d client(s): %.2f (median of %s)%n", clientCounts[i], median(rs),
+                        rs.stream().map(x -> String.format("%.2f", x)).toList());
             }
-            System.out.println("log Mbit/s: bytes the primary sent to its backup over the warm-up and the measured load (boot included)");
-            System.out.println("CPU/request, cs/req: CPU time and context switches of the server processes (the primary and the"
-                    + " backup under FT) per request, over the measured load");
+            System.out.println("requests/s, latencies, CPU/request and cs/req are over all the measured slices of a side; CPU/request and"
+                    + " cs/req count the server processes (the primary and the backup under FT); log Mbit/s: bytes the primary sent to"
+                    + " its backup (boot and idle heartbeats included) over the time it was under load");
         } finally {
             for (Process p : children) p.destroyForcibly();
             if (disks != dir) {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # FT benchmarks (docs/live-ft.md): kvcons alone vs under FT, logging bandwidth, failover time, --join pause.
 # Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers)
-#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR]
-#                                                          kvserver: `lockstep run` vs primary + backup, for each
-#                                                          number of closed-loop clients (default 10 s, 1,8, 1, 15 s;
-#                                                          disk images in a temporary directory, or DISK_DIR, e.g.
-#                                                          /dev/shm to leave the host disk's latency out)
+#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin]
+#                                                          kvserver: `lockstep run` vs primary + backup, both up side
+#                                                          by side and loaded in turn, ROUNDS slices of SECONDS each,
+#                                                          for each number of closed-loop clients (default 10 s, 1,8,
+#                                                          5 rounds, 15 s warm-up; disk images in a temporary directory,
+#                                                          or DISK_DIR, e.g. /dev/shm to leave the disk's latency out;
+#                                                          --pin: primary and backup on separate halves of the CPUs,
+#                                                          as on two hosts)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/lockstep" --version >/dev/null   # build first
