@@ -65,7 +65,8 @@ public class FtKvBench {
 
     static Path disk(String name) throws Exception {
         Path p = disks.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) { f.setLength(256 << 20); }
+        // kvserver logs one record per sector: 1 GiB (sparse) holds the 2M writes of a long run at 16 clients.
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) { f.setLength(1L << 30); }
         return p;
     }
 

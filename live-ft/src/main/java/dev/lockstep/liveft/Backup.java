@@ -211,11 +211,16 @@ public final class Backup {
 
     /** The next entry to replay, receiving while none is pending; null once reading has stopped and all are replayed. */
     private LogEntry next() {
-        while (pending.isEmpty() && lostWhy == null) receive();
+        // A deferred ack waits for the frames already here, never for the replay of the batches it covers.
+        while ((pending.isEmpty() || unacked > 0) && lostWhy == null) receive();
         return pending.poll();
     }
 
-    /** Receives one frame and handles it. The BYE or a loss stops reading, with {@link #lostWhy} saying why. */
+    /**
+     * Receives one frame and handles it. The BYE or a loss stops reading, with {@link #lostWhy} saying why.
+     * The replaying thread acks from here: one ack covers every batch before it, so while the next frame is here
+     * already the ack waits for that one (a few frames at most, so that a steady stream still gets acks).
+     */
     private void receive() {
         try {
             Channel.Frame f = channel.receive();
@@ -231,20 +236,16 @@ public final class Backup {
                     // are replayed, so a backup killed before that loses only the trace's tail, never the service.
                     persistedSeq = b.lastSeq();
                     primaryApplied = b.appliedWrites();
-                    // One ack covers every batch before it: with the next frame already here, it can wait for
-                    // that one (a few at most, so that a steady stream still gets acks).
-                    boolean more = channel.hasBuffered();
-                    if (!more || ++unacked == MAX_UNACKED_FRAMES) {
-                        ack();
-                        unacked = 0;
-                    }
+                    unacked++;
                     pending.addAll(b.entries());
                 }
-                case BYE -> {
-                    if (unacked > 0) ack(); // the last batches came with the BYE: the primary waits for them
-                    lostWhy = "the primary ended its session";
-                }
+                case BYE -> lostWhy = "the primary ended its session"; // the last batches may have come with it: acked below
                 default -> { }
+            }
+            // After any frame, not only a batch: a PING behind a batch must not leave that batch unacknowledged.
+            if (unacked > 0 && (lostWhy != null || unacked >= MAX_UNACKED_FRAMES || !channel.hasBuffered())) {
+                ack();
+                unacked = 0;
             }
         } catch (SocketTimeoutException e) {
             lostWhy = "silent for " + options.timeoutMillis() + " ms";
