@@ -1,0 +1,67 @@
+// The backup acknowledges a batch as soon as the frames that came with it are read, whatever they are.
+package dev.lockstep.liveft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lockstep.emulator.MachineConfig;
+import dev.lockstep.emulator.TestGuests;
+import dev.lockstep.replayer.Sessions;
+import dev.lockstep.traceformat.EntryEncoder;
+import dev.lockstep.traceformat.LogEntry;
+import dev.lockstep.traceformat.TraceHeader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BackupAckTest {
+    private static final Secret SECRET = Secret.of("s3cret".getBytes(StandardCharsets.UTF_8));
+
+    /**
+     * A fake primary sends its header, then at once a batch and a PING: the backup is still booting its
+     * machine and creating its trace, so both frames wait in its socket and come in with one read. The
+     * batch's ack must go out once the PING is read. (It used to wait for a later batch, or for the
+     * keep-alive's ack, a minute away here.)
+     */
+    @Test
+    void aBatchThatArrivesWithAPingIsAcknowledgedWithoutWaitingForTheKeepAlive(@TempDir Path dir) throws Exception {
+        FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        // The test's primary is "dead" once it closes the channel; the arbiter then tells the backup it lost.
+        Arbiter primaryHoldsTheKey = (key, me) -> "primary";
+        try (ServerSocket listens = new ServerSocket(0, 1, loopback)) {
+            CompletableFuture<Backup.Result> backup = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
+                    return new Backup(c, dir.resolve("trace"), primaryHoldsTheKey, minuteKeepAlive, "backup", l -> { }).run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Channel primary = Channel.connect(new InetSocketAddress(loopback, listens.getLocalPort()), SECRET, "primary", 5000);
+            try {
+                TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
+                primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
+                List<LogEntry> batch = List.of(new LogEntry.Heartbeat(100));
+                primary.send(Channel.Kind.ENTRIES, Wire.entries(1, 0, batch, new EntryEncoder(0)));
+                primary.send(Channel.Kind.PING, new byte[0]);
+
+                primary.silenceTimeout(30_000);
+                Wire.Ack ready = Wire.Ack.decode(primary.receive().payload());
+                assertThat(ready.seq()).as("the backup's ready ack").isZero();
+                Channel.Frame f = primary.receive(); // a SocketTimeoutException after 30 s if the ack never comes
+                assertThat(f.kind()).isEqualTo(Channel.Kind.ACK);
+                assertThat(Wire.Ack.decode(f.payload()).seq()).as("the ack of the batch").isEqualTo(1);
+            } finally {
+                primary.close();
+            }
+            assertThat(backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
+        }
+    }
+}
