@@ -128,6 +128,8 @@ public class FtKvBench {
         final KvClient client;
         final List<Process> servers;
         final List<Slice> slices = new ArrayList<>();
+        /** Requests served, warm-up included. */
+        long served;
 
         Side(String name, KvClient client, int wire, List<Process> servers) {
             this.name = name;
@@ -161,6 +163,7 @@ public class FtKvBench {
             }
             Slice s = new Slice((t1 - t0) / 1e9, n, p, g, cpu1 - cpu0, sw1 - sw0);
             if (measured) slices.add(s);
+            served += n;
             return s;
         }
 
@@ -216,15 +219,18 @@ public class FtKvBench {
         return new Side("primary + backup (FT)", c, wire, List.of(p, backup));
     }
 
-    /** Whether FT run {@code n}'s backup followed its primary to the end, and how many bytes the primary sent it. */
-    static long ftBytes(int n) throws Exception {
+    /** What FT run {@code n}'s primary sent its backup: bytes and batches, or null if the backup did not follow it to the end. */
+    record Sent(long bytes, long batches) {}
+
+    static Sent ftSent(int n) throws Exception {
         String bl = log("ft-backup-" + n);
         if (!bl.contains("the guest ended") || bl.contains("DIVERGENCE")) {
             System.err.println("the backup of FT run " + n + " did not follow the primary to the end:\n" + bl);
-            return -1;
+            return null;
         }
-        var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups").matcher(log("ft-primary-" + n));
-        return m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1;
+        var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups in ([0-9,]+) batches").matcher(log("ft-primary-" + n));
+        if (!m.find()) throw new IllegalStateException("the primary of FT run " + n + " did not say what it sent:\n" + log("ft-primary-" + n));
+        return new Sent(Long.parseLong(m.group(1).replace(",", "")), Long.parseLong(m.group(2).replace(",", "")));
     }
 
     static void row(int clients, Side s, String mbits) {
@@ -278,7 +284,7 @@ public class FtKvBench {
             String arbiter = "tas://127.0.0.1:" + arb;
             List<Side[]> sides = new ArrayList<>();
             List<List<Double>> ratios = new ArrayList<>();
-            List<Long> bytes = new ArrayList<>();
+            List<Sent> sent = new ArrayList<>();
             for (int clients : clientCounts) {
                 int n = ++runs;
                 Side plain = plain(n), ft = ft(n, arbiter);
@@ -308,7 +314,7 @@ public class FtKvBench {
                 ft.shutdown();
                 sides.add(new Side[] {plain, ft});
                 ratios.add(rs);
-                bytes.add(ftBytes(n));
+                sent.add(ftSent(n));
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
                     + " %d round(s) of %.0f s on each side after %.0f s of warm-up each, %d CPUs%s, disks in %s%n%n", rounds, seconds,
@@ -322,13 +328,15 @@ public class FtKvBench {
                 Side ft = sides.get(i)[1];
                 row(clientCounts[i], sides.get(i)[0], "");
                 double loaded = ft.seconds() + warmup;
-                row(clientCounts[i], ft, bytes.get(i) < 0 ? "BACKUP FAILED" : String.format("%.2f", bytes.get(i) * 8 / loaded / 1e6));
+                row(clientCounts[i], ft, sent.get(i) == null ? "BACKUP FAILED" : String.format("%.2f", sent.get(i).bytes() * 8 / loaded / 1e6));
             }
             System.out.println();
             for (int i = 0; i < clientCounts.length; i++) {
                 List<Double> rs = ratios.get(i);
-                System.out.printf("throughput ratio FT / run, %d client(s): %.2f (median of %s)%n", clientCounts[i], median(rs),
-                        rs.stream().map(x -> String.format("%.2f", x)).toList());
+                Sent f = sent.get(i);
+                System.out.printf("throughput ratio FT / run, %d client(s): %.2f (median of %s)%s%n", clientCounts[i], median(rs),
+                        rs.stream().map(x -> String.format("%.2f", x)).toList(), f == null ? "" : String.format("; FT sent %.2f batches"
+                                + " per request", (double) f.batches() / sides.get(i)[1].served));
             }
             System.out.println("requests/s, latencies, CPU/request and cs/req are over all the measured slices of a side; CPU/request and"
                     + " cs/req count the server processes (the primary and the backup under FT); log Mbit/s: bytes the primary sent to"

@@ -69,6 +69,8 @@ final class OutputGate implements OutputSink {
     private boolean resumeArmed;
     /** A thread is releasing; another asked it to look again. */
     private boolean releasing, again;
+    /** See {@link #lastHeldOutputSeq}; written under the lock, read without it. */
+    private volatile long lastOutputSeq = -1;
 
     OutputGate(ServiceSink service, java.util.function.LongSupplier lastSeq) {
         this.service = service;
@@ -89,8 +91,8 @@ final class OutputGate implements OutputSink {
                 service.output(kind, instret, data, off, len);
                 return;
             }
-            held.add(new Held(lastSeq.getAsLong() + 1, Role.OUTPUT, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len),
-                    null));
+            lastOutputSeq = lastSeq.getAsLong() + 1;
+            held.add(new Held(lastOutputSeq, Role.OUTPUT, kind, instret, java.util.Arrays.copyOfRange(data, off, off + len), null));
             if (solo) release();
         } finally {
             lock.unlock();
@@ -343,4 +345,7 @@ final class OutputGate implements OutputSink {
             lock.unlock();
         }
     }
+
+    /** The entry the last console bytes or frame held wait for (or waited for, once released), or -1 if none was held. */
+    long lastHeldOutputSeq() { return lastOutputSeq; }
 }

@@ -72,7 +72,7 @@ public final class Primary implements LiveRunner.Hooks {
     /** The last entry of a session that ended (its END), once the BYE is on its way; until then never reached. */
     private volatile long endSeq = Long.MAX_VALUE;
     private volatile boolean lossHandled = true;
-    private long stallNanos, bytesSent;
+    private long stallNanos, bytesSent, batchesSent;
     private int pairs;
 
     /** The machine must be booted (or restored); {@code trace} (may be null) gets every entry too. */
@@ -330,11 +330,15 @@ public final class Primary implements LiveRunner.Hooks {
         Link l = link;
         if (l != null) {
             recorder.flushOutput();
-            // Send when held output waits for an entry not sent yet (console bytes: their entry is logged now),
-            // after a quantum's worth of instructions, so that the backup follows a busy guest closely, and when
-            // the batch has grown; otherwise the entries wait for the next send. An idle kvserver, which wakes
-            // for each disk completion, would else send a frame (and get an ack) for every wake-up.
-            if (gate.lastHeldSeq() > sentSeq || m.instret() - sentInstret >= options.quantum() || batch.size() >= MAX_DEFERRED) {
+            // Send when held output waits for an entry not sent yet (console bytes: their entry is logged now);
+            // when a held disk write does and the guest is about to wait for input; after a quantum's worth of
+            // instructions, so that the backup follows a busy guest closely; and when the batch has grown.
+            // Otherwise the entries wait for the next send. An idle kvserver, which wakes for each disk
+            // completion, would else send a frame (and get an ack) for every wake-up. A write's completion is
+            // queued as soon as it is held, so the guest goes on at once to its flush and its replies, which
+            // then travel with it: one frame and one round trip for a commit, not one per request it makes.
+            if (gate.lastHeldOutputSeq() > sentSeq || (gate.lastHeldSeq() > sentSeq && queue.isEmpty())
+                    || m.instret() - sentInstret >= options.quantum() || batch.size() >= MAX_DEFERRED) {
                 heartbeatAndSend(m.instret());
             }
             boundLag(l);
@@ -371,6 +375,7 @@ public final class Primary implements LiveRunner.Hooks {
         sentInstret = lastEntryInstret;
         byte[] payload = Wire.entries(batchFirstSeq, appliedWrites, batch, l.encoder);
         bytesSent += payload.length;
+        batchesSent++;
         batch.clear();
         l.send(Channel.Kind.ENTRIES, payload);
     }
@@ -423,6 +428,8 @@ public final class Primary implements LiveRunner.Hooks {
 
     public long stallMillis() { return stallNanos / 1_000_000; }
     public long bytesSent() { return bytesSent; }
+    /** Frames of entries sent to backups (a state transfer's snapshot not counted). */
+    public long batchesSent() { return batchesSent; }
     public HostInputQueue queue() { return queue; }
 
     /** Whether this primary has a backup now. */

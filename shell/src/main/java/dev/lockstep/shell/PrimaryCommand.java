@@ -100,8 +100,9 @@ final class PrimaryCommand implements Callable<Integer> {
                 return 0;
             }
             default -> {
-                log.accept(String.format("the guest ended at instruction %,d (%s); %,d bytes sent to backups, %,d ms stalled for backup lag",
-                        m.instret(), m.halted() ? "exit " + m.exitCode() : "stopped", p.bytesSent(), p.stallMillis()));
+                log.accept(String.format("the guest ended at instruction %,d (%s); %,d bytes sent to backups in %,d batches, %,d ms"
+                        + " stalled for backup lag", m.instret(), m.halted() ? "exit " + m.exitCode() : "stopped", p.bytesSent(),
+                        p.batchesSent(), p.stallMillis()));
                 return m.halted() ? m.exitCode() : 0;
             }
         }

@@ -43,6 +43,16 @@ public final class HostInputQueue {
         }
     }
 
+    /** Whether no event waits (so the driver, if its guest is idle, is about to wait for one). */
+    public boolean isEmpty() {
+        lock.lock();
+        try {
+            return events.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public InputEvent poll() {
         lock.lock();
         try {
