@@ -336,7 +336,7 @@ public final class Primary implements LiveRunner.Hooks {
             // Otherwise the entries wait for the next send. An idle kvserver, which wakes for each disk
             // completion, would else send a frame (and get an ack) for every wake-up. A write's completion is
             // queued as soon as it is held, so the guest goes on at once to its flush and its replies, which
-            // then travel with it: one frame and one round trip for a commit, not one per request it makes.
+            // then travel with it: one frame and one round trip for a commit, not one per step of it.
             if (gate.lastHeldOutputSeq() > sentSeq || (gate.lastHeldSeq() > sentSeq && queue.isEmpty())
                     || m.instret() - sentInstret >= options.quantum() || batch.size() >= MAX_DEFERRED) {
                 heartbeatAndSend(m.instret());

@@ -1,0 +1,68 @@
+// kvserver under FT: a PUT's commit (write, flush, reply) reaches the backup in one batch, one round trip.
+package dev.lockstep.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lockstep.kvclient.KvClient;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KvServerFtBatchingTest {
+    private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
+    private static final int PUTS = 300;
+
+    /**
+     * One client, one PUT at a time: kvserver writes the record, flushes, and replies, and the primary
+     * completes the write and the flush to the guest at once. The held write used to go in a batch of its
+     * own and the reply in the next, two frames (and two acks) per PUT: 609 batches here. Now the write
+     * waits in the batch until the guest waits for input, so the commit goes as one: 307 (the rest are
+     * boot, the GET and the shutdown). The primary's exit line counts its batches.
+     */
+    @Test
+    void aPutsWriteFlushAndReplyTravelToTheBackupInOneBatch(@TempDir Path dir) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("kv.img").toFile(), "rw")) {
+            f.setLength(16L << 20);
+        }
+        try (FtProcesses ft = new FtProcesses(dir);
+             KvClient client = new KvClient().retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofMillis(LIVENESS_MS))) {
+            int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort(), wire = freeUdpPort();
+            String arbiter = "tas://127.0.0.1:" + arbiterPort;
+            String netdev = "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort();
+            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
+                    .await("serving test-and-set", LIVENESS_MS);
+            FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter,
+                    "--trace", "trace", "--drive", "file=kv.img", "--netdev", netdev);
+            backup.await("waiting for the primary", LIVENESS_MS);
+            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
+                    "--console", "" + FtProcesses.freePort(), "--drive", "file=kv.img", "--netdev", netdev, "kvserver");
+            backup.await("backing up primary", LIVENESS_MS);
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+
+            for (int i = 0; i < PUTS; i++) client.put("k" + (i % 50), "v" + i);
+            assertThat(client.get("k49")).contains("v" + (PUTS - 1));
+            client.shutdown();
+            assertThat(primary.process().waitFor()).as(primary.log()).isZero();
+            assertThat(backup.process().waitFor()).as(backup.log()).isZero();
+
+            Matcher m = Pattern.compile("bytes sent to backups in ([0-9,]+) batches").matcher(primary.log());
+            assertThat(m.find()).as(primary.log()).isTrue();
+            long batches = Long.parseLong(m.group(1).replace(",", ""));
+            assertThat(batches).as("batches for %d PUTs, a GET and the shutdown", PUTS).isBetween((long) PUTS, PUTS * 3L / 2);
+        }
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return s.getLocalPort();
+        }
+    }
+}
