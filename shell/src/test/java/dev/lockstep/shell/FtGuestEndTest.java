@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lockstep.kvclient.KvClient;
 import java.io.RandomAccessFile;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,24 +23,10 @@ class FtGuestEndTest {
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve("kv.img").toFile(), "rw")) {
             f.setLength(4 << 20);
         }
-        int wire;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            wire = s.getLocalPort();
-        }
         try (FtProcesses ft = new FtProcesses(dir);
              KvClient client = new KvClient().retryEvery(Duration.ofMillis(200)).giveUpAfter(Duration.ofMillis(LIVENESS_MS))) {
-            int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort();
-            String arbiter = "tas://127.0.0.1:" + arbiterPort;
-            String net = "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort();
-            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
-                    .await("serving test-and-set", LIVENESS_MS);
-            FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter,
-                    "--trace", "trace", "--drive", "file=kv.img", "--netdev", net);
-            backup.await("waiting for the primary", LIVENESS_MS);
-            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
-                    "--console", "" + FtProcesses.freePort(), "--drive", "file=kv.img", "--netdev", net, "kvserver");
-            backup.await("backing up primary", LIVENESS_MS);
-            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+            FtProcesses.KvPair pair = ft.startKvServerPair(client, "kv.img");
+            FtProcesses.Child primary = pair.primary(), backup = pair.backup();
 
             // Several requests in flight at once, as the benchmark has them.
             ExecutorService pool = Executors.newFixedThreadPool(4);

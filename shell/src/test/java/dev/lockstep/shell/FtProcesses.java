@@ -1,8 +1,11 @@
 // Test support for FT: lockstep roles as real JVM processes on loopback, their logs, and SIGKILL.
 package dev.lockstep.shell;
 
+import dev.lockstep.kvclient.KvClient;
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,6 +76,32 @@ final class FtProcesses implements AutoCloseable {
         Child c = new Child(name, p, log);
         children.add(c);
         return c;
+    }
+
+    /** A kvserver pair: its primary and backup. */
+    record KvPair(Child primary, Child backup) {}
+
+    /**
+     * Starts an arbiter, a backup (tracing to "trace") and a primary running kvserver on the disk image
+     * {@code disk} in the directory, with a dgram network to {@code client}, and connects the client once
+     * the pair is up.
+     */
+    KvPair startKvServerPair(KvClient client, String disk) throws IOException, InterruptedException {
+        int arbiterPort = freePort(), backupPort = freePort(), wire;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            wire = s.getLocalPort();
+        }
+        String arbiter = "tas://127.0.0.1:" + arbiterPort;
+        String net = "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort();
+        start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state").await("serving test-and-set", LIVENESS_MS);
+        Child backup = start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter, "--trace", "trace",
+                "--drive", "file=" + disk, "--netdev", net);
+        backup.await("waiting for the primary", LIVENESS_MS);
+        Child primary = start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
+                "--console", "" + freePort(), "--drive", "file=" + disk, "--netdev", net, "kvserver");
+        backup.await("backing up primary", LIVENESS_MS);
+        client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+        return new KvPair(primary, backup);
     }
 
     private static java.io.File nullFile() {

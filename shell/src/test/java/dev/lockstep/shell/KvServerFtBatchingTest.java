@@ -4,11 +4,7 @@ package dev.lockstep.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lockstep.kvclient.KvClient;
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -34,18 +30,8 @@ class KvServerFtBatchingTest {
         }
         try (FtProcesses ft = new FtProcesses(dir);
              KvClient client = new KvClient().retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofMillis(LIVENESS_MS))) {
-            int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort(), wire = freeUdpPort();
-            String arbiter = "tas://127.0.0.1:" + arbiterPort;
-            String netdev = "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort();
-            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
-                    .await("serving test-and-set", LIVENESS_MS);
-            FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter,
-                    "--trace", "trace", "--drive", "file=kv.img", "--netdev", netdev);
-            backup.await("waiting for the primary", LIVENESS_MS);
-            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
-                    "--console", "" + FtProcesses.freePort(), "--drive", "file=kv.img", "--netdev", netdev, "kvserver");
-            backup.await("backing up primary", LIVENESS_MS);
-            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+            FtProcesses.KvPair pair = ft.startKvServerPair(client, "kv.img");
+            FtProcesses.Child primary = pair.primary(), backup = pair.backup();
 
             for (int i = 0; i < PUTS; i++) client.put("k" + (i % 50), "v" + i);
             assertThat(client.get("k49")).contains("v" + (PUTS - 1));
@@ -57,12 +43,6 @@ class KvServerFtBatchingTest {
             assertThat(m.find()).as(primary.log()).isTrue();
             long batches = Long.parseLong(m.group(1).replace(",", ""));
             assertThat(batches).as("batches for %d PUTs, a GET and the shutdown", PUTS).isBetween((long) PUTS, PUTS * 3L / 2);
-        }
-    }
-
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
         }
     }
 }
