@@ -73,6 +73,8 @@ public final class Backup {
     private int unacked;
     /** The instruction at which the replay looks at the channel next. */
     private long nextLook;
+    /** When the last frame arrived. */
+    private long heardNanos;
     private Machine machine;
     private LogPlayer player;
     private TraceWriter trace;
@@ -268,9 +270,6 @@ public final class Backup {
             lostWhy = "silent for " + options.timeoutMillis() + " ms";
         }
     }
-
-    /** When the last frame arrived (the replaying thread's). */
-    private long heardNanos = System.nanoTime();
 
     private boolean waiting() {
         try {

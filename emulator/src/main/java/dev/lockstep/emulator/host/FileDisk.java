@@ -95,54 +95,43 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
      * the output rule; {@link #write} queues the event when this is done). The future fails with the I/O
      * error.
      */
-    public CompletableFuture<Void> apply(long offset, byte[] data) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(writing(offset, data, done));
-        return done;
-    }
+    public CompletableFuture<Void> apply(long offset, byte[] data) { return request(false, "write", () -> writeAt(offset, data)); }
 
     /** {@link #apply}, on this thread if the disk is idle: then the future is done on return. */
-    public CompletableFuture<Void> applyHere(long offset, byte[] data) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        runHere(writing(offset, data, done));
-        return done;
-    }
+    public CompletableFuture<Void> applyHere(long offset, byte[] data) { return request(true, "write", () -> writeAt(offset, data)); }
 
     /** Makes every write before it durable, in order with the other requests, without a completion event. */
-    public CompletableFuture<Void> force() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(forcing(done));
-        return done;
-    }
+    public CompletableFuture<Void> force() { return request(false, "flush", () -> file.force(false)); }
 
     /** {@link #force}, on this thread if the disk is idle: then the future is done on return. */
-    public CompletableFuture<Void> forceHere() {
+    public CompletableFuture<Void> forceHere() { return request(true, "flush", () -> file.force(false)); }
+
+    private interface DiskOp {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code op} in order with the other requests (on this thread if {@code here} and the disk is
+     * idle); the future fails with the I/O error, named by {@code what} ("write", "flush").
+     */
+    private CompletableFuture<Void> request(boolean here, String what, DiskOp op) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        runHere(forcing(done));
+        Runnable r = () -> {
+            try {
+                op.run();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(new UncheckedIOException("cannot " + what + " disk image " + path + ": " + e.getMessage(), io(e)));
+            }
+        };
+        if (here) runHere(r);
+        else submit(r);
         return done;
     }
 
-    private Runnable writing(long offset, byte[] data, CompletableFuture<Void> done) {
-        return () -> {
-            try {
-                ByteBuffer b = ByteBuffer.wrap(data);
-                while (b.hasRemaining()) file.write(b, offset + b.position());
-                done.complete(null);
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(new UncheckedIOException("cannot write disk image " + path + ": " + e.getMessage(), io(e)));
-            }
-        };
-    }
-
-    private Runnable forcing(CompletableFuture<Void> done) {
-        return () -> {
-            try {
-                file.force(false);
-                done.complete(null);
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(new UncheckedIOException("cannot flush disk image " + path + ": " + e.getMessage(), io(e)));
-            }
-        };
+    private void writeAt(long offset, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining()) file.write(b, offset + b.position());
     }
 
     private static IOException io(Exception e) { return e instanceof IOException i ? i : new IOException(e); }
