@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,7 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * A raw disk image. Requests run in order, one at a time, on one host thread, which queues a DiskDone
- * for each; the machine loop delivers it. {@link #applyHere} and {@link #forceHere} run on the caller's
+ * for each; the machine loop delivers it. A flush takes the writes and flushes queued behind it with it (a
+ * group commit): their writes, then one fdatasync, which completes every flush of the group. A flush only
+ * promises the writes completed before it was issued; the later ones are merely made durable sooner. {@link #applyHere} and {@link #forceHere} run on the caller's
  * thread instead when no request is queued or running (else they queue behind them), for a caller that
  * may block and would otherwise only wait for the disk thread to wake up. With {@code carryData} a
  * read's bytes travel in the event (a shared disk: the log must hold them); without, the event carries
@@ -35,8 +39,9 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
     private final boolean carryData;
     private final ExecutorService io;
     /** Requests not started yet, in order, and whether a thread is running them (the disk thread or a caller). */
-    private final ArrayDeque<Runnable> lane = new ArrayDeque<>();
+    private final ArrayDeque<Request> lane = new ArrayDeque<>();
     private boolean laneBusy;
+    private long forces;
 
     public FileDisk(Path path, Consumer<InputEvent> events, boolean carryData) {
         this.path = path;
@@ -68,18 +73,21 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
 
     @Override
     public void read(long id, long offset, int length) {
-        submit(() -> {
-            try {
-                byte[] d = readNow(offset, length);
-                events.accept(new InputEvent.DiskDone(id, VirtioBlk.S_OK, carryData ? d : null));
-            } catch (RuntimeException e) {
-                events.accept(new InputEvent.DiskDone(id, VirtioBlk.S_IOERR, null));
-            }
+        request(false, Kind.READ, () -> {
+            byte[] d = readNow(offset, length);
+            events.accept(new InputEvent.DiskDone(id, VirtioBlk.S_OK, carryData ? d : null));
+        }).whenComplete((v, e) -> {
+            if (e != null) events.accept(new InputEvent.DiskDone(id, VirtioBlk.S_IOERR, null));
         });
     }
 
+    /**
+     * On the caller's thread (the machine's loop) when the disk is idle: a write only reaches the page cache,
+     * which takes microseconds, where a hand-off to the disk thread costs two wake-ups (the disk thread's, and
+     * the loop's for the completion). Reads and flushes, which may wait for the device, stay on the disk thread.
+     */
     @Override
-    public void write(long id, long offset, byte[] data) { apply(offset, data).whenComplete(completes(id)); }
+    public void write(long id, long offset, byte[] data) { applyHere(offset, data).whenComplete(completes(id)); }
 
     @Override
     public void flush(long id) { force().whenComplete(completes(id)); }
@@ -95,35 +103,61 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
      * the output rule; {@link #write} queues the event when this is done). The future fails with the I/O
      * error.
      */
-    public CompletableFuture<Void> apply(long offset, byte[] data) { return request(false, "write", () -> writeAt(offset, data)); }
+    public CompletableFuture<Void> apply(long offset, byte[] data) { return request(false, Kind.WRITE, () -> writeAt(offset, data)); }
 
     /** {@link #apply}, on this thread if the disk is idle: then the future is done on return. */
-    public CompletableFuture<Void> applyHere(long offset, byte[] data) { return request(true, "write", () -> writeAt(offset, data)); }
+    public CompletableFuture<Void> applyHere(long offset, byte[] data) { return request(true, Kind.WRITE, () -> writeAt(offset, data)); }
 
     /** Makes every write before it durable, in order with the other requests, without a completion event. */
-    public CompletableFuture<Void> force() { return request(false, "flush", () -> file.force(false)); }
+    public CompletableFuture<Void> force() { return request(false, Kind.FLUSH, this::forceNow); }
 
     /** {@link #force}, on this thread if the disk is idle: then the future is done on return. */
-    public CompletableFuture<Void> forceHere() { return request(true, "flush", () -> file.force(false)); }
+    public CompletableFuture<Void> forceHere() { return request(true, Kind.FLUSH, this::forceNow); }
+
+    /** How many times the image was made durable (fdatasync): fewer than the flushes when they were grouped. */
+    public long forces() {
+        synchronized (lane) {
+            return forces;
+        }
+    }
+
+    private void forceNow() throws IOException {
+        file.force(false);
+        synchronized (lane) {
+            forces++;
+        }
+    }
 
     private interface DiskOp {
         void run() throws IOException;
     }
 
-    /**
-     * Runs {@code op} in order with the other requests (on this thread if {@code here} and the disk is
-     * idle); the future fails with the I/O error, named by {@code what} ("write", "flush").
-     */
-    private CompletableFuture<Void> request(boolean here, String what, DiskOp op) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable r = () -> {
+    private enum Kind { READ, WRITE, FLUSH }
+
+    /** A request in the lane: {@code op} to run, and the future it completes, failed with the I/O error. */
+    private record Request(Kind kind, DiskOp op, CompletableFuture<Void> done) {
+        void run() {
             try {
                 op.run();
                 done.complete(null);
             } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(new UncheckedIOException("cannot " + what + " disk image " + path + ": " + e.getMessage(), io(e)));
+                done.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Runs {@code op} in order with the other requests (on this thread if {@code here} and the disk is idle). */
+    private CompletableFuture<Void> request(boolean here, Kind kind, DiskOp op) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        DiskOp named = () -> {
+            try {
+                op.run();
+            } catch (IOException | RuntimeException e) {
+                String what = kind.name().toLowerCase(java.util.Locale.ROOT);
+                throw new UncheckedIOException("cannot " + what + " disk image " + path + ": " + e.getMessage(), io(e));
             }
         };
+        Request r = new Request(kind, named, done);
         if (here) runHere(r);
         else submit(r);
         return done;
@@ -137,17 +171,17 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
     private static IOException io(Exception e) { return e instanceof IOException i ? i : new IOException(e); }
 
     /** Queues {@code request}; the disk thread runs it, unless a thread is running requests already. */
-    private void submit(Runnable request) {
+    private void submit(Request request) {
         if (queued(request)) io.execute(this::drain);
     }
 
     /** Runs {@code request} on this thread if no request is queued or running, else queues it behind them. */
-    private void runHere(Runnable request) {
+    private void runHere(Request request) {
         if (queued(request)) drain(); // this request, and any queued while it runs
     }
 
     /** Queues {@code request}; true if no thread is running requests, and the caller must see that one does. */
-    private boolean queued(Runnable request) {
+    private boolean queued(Request request) {
         synchronized (lane) {
             lane.add(request);
             if (laneBusy) return false;
@@ -156,17 +190,44 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
         }
     }
 
+    /** Requests one fdatasync may complete at most, so that a steady stream of writes cannot hold a flush back long. */
+    private static final int MAX_GROUP = 64;
+
     private void drain() {
+        List<Request> group = new ArrayList<>();
         while (true) {
-            Runnable r;
             synchronized (lane) {
-                r = lane.poll();
+                Request r = lane.poll();
                 if (r == null) {
                     laneBusy = false;
                     return;
                 }
+                group.add(r);
+                if (r.kind == Kind.FLUSH) {
+                    while (group.size() < MAX_GROUP && lane.peek() != null && lane.peek().kind != Kind.READ) group.add(lane.poll());
+                }
             }
-            r.run();
+            if (group.size() == 1) group.get(0).run();
+            else commit(group);
+            group.clear();
+        }
+    }
+
+    /** A flush and the writes and flushes that were queued behind it: the writes in order, then one fdatasync for all the flushes. */
+    private void commit(List<Request> group) {
+        for (Request r : group) {
+            if (r.kind == Kind.WRITE) r.run();
+        }
+        Exception failed = null;
+        try {
+            group.get(0).op.run();
+        } catch (IOException | RuntimeException e) {
+            failed = e;
+        }
+        for (Request r : group) {
+            if (r.kind != Kind.FLUSH) continue;
+            if (failed == null) r.done.complete(null);
+            else r.done.completeExceptionally(failed);
         }
     }
 

@@ -46,6 +46,45 @@ class FileDiskTest {
         }
     }
 
+    /**
+     * While the disk is busy, a write, then three flushes with writes between them queue up: the first flush
+     * takes the rest with it, so one fdatasync completes all three, and every request still completes, the
+     * writes before the flushes.
+     */
+    @Test
+    void flushesQueuedTogetherShareOneFdatasync() throws Exception {
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        Path p = dir.resolve("disk.img");
+        Files.write(p, new byte[4096]);
+        try (FileDisk d = new FileDisk(p, e -> {
+            if (((InputEvent.DiskDone) e).requestId() == 0) {
+                try {
+                    busy.await(); // the read's completion holds the disk thread until all is queued
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            events.add(e);
+        }, true)) {
+            d.read(0, 0, 1);
+            for (int i = 1; i <= 3; i++) {
+                d.write(10 * i, 512 * i, new byte[] {(byte) i});
+                d.flush(10 * i + 1);
+            }
+            busy.countDown();
+            java.util.List<Long> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                InputEvent.DiskDone e = (InputEvent.DiskDone) events.poll(10, TimeUnit.SECONDS);
+                assertThat(e).as("completion %d of 7", i + 1).isNotNull();
+                assertThat(e.status()).isEqualTo(dev.lockstep.emulator.virtio.VirtioBlk.S_OK);
+                done.add(e.requestId());
+            }
+            assertThat(done).containsExactly(0L, 10L, 20L, 30L, 11L, 21L, 31L);
+            assertThat(d.forces()).as("fdatasyncs for three flushes").isEqualTo(1);
+            assertThat(d.readNow(1024, 1)).containsExactly(2);
+        }
+    }
+
     @Test
     void aFailedWriteFailsItsFuture() throws Exception {
         FileDisk d = disk();
