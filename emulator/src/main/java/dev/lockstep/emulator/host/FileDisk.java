@@ -22,11 +22,12 @@ import java.util.function.Consumer;
 
 /**
  * A raw disk image. Requests run in order, one at a time, on one host thread, which queues a DiskDone
- * for each; the machine loop delivers it. A flush takes the writes and flushes queued behind it with it (a
- * group commit): their writes, then one fdatasync, which completes every flush of the group. A flush only
- * promises the writes completed before it was issued; the later ones are merely made durable sooner. {@link #applyHere} and {@link #forceHere} run on the caller's
- * thread instead when no request is queued or running (else they queue behind them), for a caller that
- * may block and would otherwise only wait for the disk thread to wake up. With {@code carryData} a
+ * for each; the machine loop delivers it. A flush takes the writes and flushes queued behind it with it
+ * (a group commit): their writes, then one fdatasync, which completes every flush of the group. A flush
+ * only promises the writes completed before it was issued; the later ones are merely made durable
+ * sooner. {@link #applyHere} and {@link #forceHere} (and a guest's write) run on the caller's thread
+ * instead when no request is queued or running (else they queue behind them), for a caller that may
+ * block and would otherwise only wait for the disk thread to wake up. With {@code carryData} a
  * read's bytes travel in the event (a shared disk: the log must hold them); without, the event carries
  * none and the device re-reads the image when the completion is delivered (a disk private to this
  * machine, whose contents follow from the log).
