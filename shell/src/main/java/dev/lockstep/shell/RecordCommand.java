@@ -74,35 +74,15 @@ final class RecordCommand implements Callable<Integer> {
         // The disk image goes into the header before the guest can write to it.
         var header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
         Machine m = new Machine(options.config(), options.rtcPort(), dev.lockstep.emulator.io.OutputSink.DISCARD);
-        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<LiveRunner> live = new java.util.concurrent.atomic.AtomicReference<>();
         // SIGINT or SIGTERM (Ctrl-C on a cooked terminal, kill, timeout) ends the session as Ctrl-A X does:
         // the loop stops at the next boundary, END is logged and the trace is closed before the JVM exits.
-        Thread onSignal = new Thread(() -> {
-            LiveRunner r = live.get();
-            if (r == null) return;
-            r.quit();
-            try {
-                closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "record-signal");
-        Runtime.getRuntime().addShutdownHook(onSignal);
-        try {
-            return record(spec, queue, header, m, live);
-        } finally {
-            closed.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waited for the countDown above
-            }
+        try (QuitOnSignal signal = new QuitOnSignal("record-signal")) {
+            return record(spec, queue, header, m, signal);
         }
     }
 
     private Integer record(Sessions.Spec spec, HostInputQueue queue, dev.lockstep.traceformat.TraceHeader header, Machine m,
-                           java.util.concurrent.atomic.AtomicReference<LiveRunner> live) throws Exception {
+                           QuitOnSignal signal) throws Exception {
         try (Console console = new Console(queue, System.out);
              TraceWriter writer = TraceWriter.create(output, header);
              HostDevices devices = new HostDevices(m, options, queue)) {
@@ -128,7 +108,7 @@ final class RecordCommand implements Callable<Integer> {
             if (chaos != null) runner.chaos(new Random(chaos == -1 ? System.nanoTime() : chaos));
             if (script != null) runner.script(script);
             console.onQuit(runner::quit);
-            live.set(runner);
+            signal.runner(runner);
             console.start(script == null);
             long t0 = System.nanoTime();
             LiveRunner.End end = runner.run(options.limit());

@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
                 "sifive_test, goldfish RTC, virtio-mmio blk/net/rng, RAM at 0x80000000, and a",
                 "generated DTB), so 'qemu-system-riscv64 -M virt -nographic -bios none -kernel",
                 "GUEST' runs the same image, and --bios/--kernel boot firmware as QEMU does.",
-                "On a terminal, input is raw and Ctrl-A X quits. The exit status is the guest's",
+                "On a terminal, input is raw and Ctrl-A X quits; SIGTERM or SIGINT quit as it does",
+                "(--stats is still printed). The exit status is the guest's",
                 "(sifive_test or tohost), 3 when --max-instructions stopped it, 4 when it waits",
                 "for input that cannot come."},
         footer = {"", "GUEST is an ELF file, or a bundled guest: hello, selftest, racy, bench, bench-small,",
@@ -36,13 +37,16 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HostInputQueue queue = new HostInputQueue();
-        try (Console console = new Console(queue, System.out)) {
+        // SIGINT or SIGTERM (kill, timeout, Ctrl-C where the terminal is not raw) ends the run as Ctrl-A X does:
+        // --stats is printed and the devices (the disk image's writes) are closed before the JVM exits.
+        try (QuitOnSignal signal = new QuitOnSignal("run-signal");
+             Console console = new Console(queue, System.out)) {
             Machine m = new Machine(options.config(), options.rtcPort(), console);
             try (HostDevices devices = new HostDevices(m, options, queue)) {
                 m.setOutput(devices.route(console));
                 if (devices.feedsInput()) console.notLastSource();
                 boot(m, guest, options);
-                return runLive(m, queue, console, options, new LiveRunner.Hooks() {
+                return runLive(m, queue, console, options, signal, new LiveRunner.Hooks() {
                     @Override
                     public void afterQuantum(Machine machine) { console.flush(); }
                 });
@@ -73,10 +77,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The live loop shared by run and record: console, stats, and the exit status. */
-    static int runLive(Machine m, HostInputQueue queue, Console console, RunOptions options, LiveRunner.Hooks hooks)
-            throws InterruptedException {
+    static int runLive(Machine m, HostInputQueue queue, Console console, RunOptions options, QuitOnSignal signal,
+                       LiveRunner.Hooks hooks) throws InterruptedException {
         LiveRunner runner = new LiveRunner(m, queue, hooks).realTimeIdle(options.realTimeIdle());
         console.onQuit(runner::quit);
+        signal.runner(runner);
         console.start(true);
         long t0 = System.nanoTime();
         LiveRunner.End end = runner.run(options.limit());

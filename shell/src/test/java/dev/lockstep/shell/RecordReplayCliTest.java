@@ -124,6 +124,19 @@ class RecordReplayCliTest {
         assertThat(r.err()).doesNotContain("without an END entry").contains("lockstep: verified ");
     }
 
+    /** SIGTERM ends `lockstep run` as Ctrl-A X does too: --stats is printed before the JVM exits. */
+    @Test
+    void sigtermEndsARunWithItsStats() throws Exception {
+        Path err = dir.resolve("run.err");
+        Process run = startLockstep(err, "run", "--stats", "idle");
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).as("idle's first line; stderr: %s", Files.readString(err)).startsWith("idle:");
+            run.destroy(); // SIGTERM on Linux
+            assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readString(err)).containsPattern("lockstep: [0-9,]+ instructions in [0-9.]+ s: [0-9.]+ MIPS");
+    }
+
     /** Records the idle guest to {@code trace}, waits for its prompt and {@code millis} more, then signals the recorder. */
     private void recordIdleThenSignal(Path trace, long millis, java.util.function.Consumer<Process> signal) throws Exception {
         Path err = dir.resolve(trace.getFileName() + ".err");
