@@ -19,10 +19,9 @@ import picocli.CommandLine.Parameters;
                 "sifive_test, goldfish RTC, virtio-mmio blk/net/rng, RAM at 0x80000000, and a",
                 "generated DTB), so 'qemu-system-riscv64 -M virt -nographic -bios none -kernel",
                 "GUEST' runs the same image, and --bios/--kernel boot firmware as QEMU does.",
-                "On a terminal, input is raw and Ctrl-A X quits; SIGTERM or SIGINT quit as it does",
-                "(--stats is still printed). The exit status is the guest's",
-                "(sifive_test or tohost), 3 when --max-instructions stopped it, 4 when it waits",
-                "for input that cannot come."},
+                "On a terminal, input is raw and Ctrl-A X quits; SIGTERM or SIGINT quit too,",
+                "after --stats. The exit status is the guest's (sifive_test or tohost), 3 when",
+                "--max-instructions stopped it, 4 when it waits for input that cannot come."},
         footer = {"", "GUEST is an ELF file, or a bundled guest: hello, selftest, racy, bench, bench-small,",
                 "vmtest, fptest, kvserver (which needs --drive and --netdev: see guests/README.md).",
                 "Firmware boots as under QEMU: lockstep run --bios u-boot.bin --drive file=disk.img"})
