@@ -623,13 +623,24 @@ static void log_open(void)
 	log_clear(1 + (uint64_t)log_records);
 }
 
+/* Zeroes one 512-byte sector, 8 bytes at a store. picolibc's memset is built for size and stores a
+ * byte per loop (2048 instructions for a sector, half of all a request cost); the attribute keeps gcc
+ * from turning this loop back into a call to it. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+static void zero_sector(void *sector)
+{
+	uint64_t *w = sector;
+	for (unsigned i = 0; i < 512 / sizeof *w; i++)
+		w[i] = 0;
+}
+
 /* Adds a write to this batch's records; returns -1, adding nothing, if the log is full. */
 static int log_add(int op, const char *key, unsigned klen, const char *value, unsigned vlen)
 {
 	if (1 + (uint64_t)log_records + log_pending >= blk_sectors || log_pending == LOG_BATCH)
 		return -1;
 	struct record *r = (struct record *)(sector_buf + 512 * log_pending);
-	memset(r, 0, 512);
+	zero_sector(r);
 	r->magic = RECORD_MAGIC;
 	r->seq = log_records + log_pending;
 	r->op = (uint8_t)op;
