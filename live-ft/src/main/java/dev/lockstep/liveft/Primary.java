@@ -52,6 +52,8 @@ public final class Primary implements LiveRunner.Hooks {
     private final Arbiter arbiter;
     private final Secret secret;
     private final FtOptions options;
+    /** Output behind a flush waits for the backup's ack alone (see {@link #outputRuled}). */
+    private final boolean replica;
     private final String me;
     private final String consoleAddress;
     private final Consumer<String> log;
@@ -85,6 +87,7 @@ public final class Primary implements LiveRunner.Hooks {
         this.arbiter = arbiter;
         this.secret = secret;
         this.options = options;
+        this.replica = options.durability() == FtOptions.Durability.REPLICA;
         this.me = me;
         this.log = log;
         this.consoleAddress = "127.0.0.1:" + service.port();
@@ -132,8 +135,19 @@ public final class Primary implements LiveRunner.Hooks {
      * goes live writes again those the primary may not have done ({@link Backup.Result.Live#unapplied}),
      * counted by {@link #appliedWrites} in each batch. A read waits behind the writes held before it.
      * Running alone, requests complete when done, as in a plain run.
+     *
+     * <p>With {@link FtOptions.Durability#REPLICA} a flush is started when released and nothing waits for it:
+     * output behind it leaves on the backup's ack alone. The backup then keeps each write until a flush has
+     * made it durable, not only done ({@link DurableWrites} is what the batches count), and this primary
+     * flushes on its own once {@link #MAX_UNDURABLE} writes are not durable, so that window stays bounded.
      */
     public BlockBackend outputRuled(FileDisk disk) {
+        DurableWrites durable = replica ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE) : null;
+        if (durable != null) {
+            durable.durableUpTo(writesIssued);
+            replicaDisk = disk;
+            durableWrites = durable;
+        }
         return new BlockBackend() {
             @Override public long capacity() { return disk.capacity(); }
             @Override public byte[] readNow(long offset, int length) { return disk.readNow(offset, length); }
@@ -156,8 +170,8 @@ public final class Primary implements LiveRunner.Hooks {
                     });
                     return;
                 }
-                gate.hold(OutputGate.Io.of(() -> applied(index, disk.apply(offset, data)),
-                        () -> applied(index, disk.applyHere(offset, data))));
+                gate.hold(OutputGate.Io.of(() -> released(index, durable, disk.apply(offset, data)),
+                        () -> released(index, durable, disk.applyHere(offset, data))));
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
 
@@ -170,10 +184,37 @@ public final class Primary implements LiveRunner.Hooks {
                     });
                     return;
                 }
-                gate.flushing(OutputGate.Io.of(() -> durable(disk.force()), () -> durable(disk.forceHere())));
+                if (durable != null) {
+                    gate.flushing(() -> {
+                        durable.flush();
+                        return null; // nothing waits for it: the backup's ack covers the writes
+                    });
+                } else {
+                    gate.flushing(OutputGate.Io.of(() -> durable(disk.force()), () -> durable(disk.forceHere())));
+                }
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
         };
+    }
+
+    /** Under REPLICA, a primary flushes by itself once this many writes the backup keeps are not durable. */
+    static final int MAX_UNDURABLE = 256;
+
+    /** Under REPLICA with a disk: its durable writes, and the disk itself. Null otherwise. */
+    private volatile DurableWrites durableWrites;
+    private volatile FileDisk replicaDisk;
+
+    /** How many of the first guest writes the backup may forget: done on the shared disk, or under REPLICA durable. */
+    private long windowTrim() {
+        DurableWrites d = durableWrites;
+        return d != null ? d.durable() : appliedWrites;
+    }
+
+    /** Guest write {@code index}, released in gate order, is under way as {@code f}. */
+    private CompletableFuture<?> released(long index, DurableWrites durable, CompletableFuture<Void> f) {
+        applied(index, f);
+        if (durable != null) durable.started(index);
+        return null;
     }
 
     /** Counts guest write {@code index} as done on the shared disk when {@code f} is; a failure stops this primary. */
@@ -286,6 +327,17 @@ public final class Primary implements LiveRunner.Hooks {
     private void startLink(Channel c, boolean transfer) throws IOException {
         recorder.flushOutput();
         sendBatch();
+        FileDisk d = replicaDisk;
+        if (d != null) {
+            // The new backup keeps the writes from here on: those before must be durable already.
+            try {
+                d.force().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                diskFailed(e);
+                throw new IOException("the shared disk failed: " + e.getCause().getMessage(), e.getCause());
+            }
+            durableWrites.durableUpTo(writesIssued);
+        }
         String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         long t0 = System.nanoTime();
         Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), writesIssued, transfer, header.encode(),
@@ -373,7 +425,7 @@ public final class Primary implements LiveRunner.Hooks {
         }
         sentSeq = lastSeq;
         sentInstret = lastEntryInstret;
-        byte[] payload = Wire.entries(batchFirstSeq, appliedWrites, batch, l.encoder);
+        byte[] payload = Wire.entries(batchFirstSeq, windowTrim(), batch, l.encoder);
         bytesSent += payload.length;
         batchesSent++;
         batch.clear();
@@ -458,6 +510,9 @@ public final class Primary implements LiveRunner.Hooks {
             l.notifyAll();
         }
         l.channel.close();
+        // Replies may have left with writes that only the backup's memory and this host's page cache hold.
+        DurableWrites d = durableWrites;
+        if (d != null) d.flush();
         log.accept("lost the backup (" + why + "); asking the arbiter for " + l.key);
         try {
             if (Arbiter.acquire(arbiter, l.key, me, log)) {

@@ -31,7 +31,7 @@ class BackupAckTest {
      */
     @Test
     void aBatchThatArrivesWithAPingIsAcknowledgedWithoutWaitingForTheKeepAlive(@TempDir Path dir) throws Exception {
-        FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000);
+        FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000, FtOptions.Durability.DISK);
         InetAddress loopback = InetAddress.getLoopbackAddress();
         // The test's primary is "dead" once it closes the channel; the arbiter then tells the backup it lost.
         Arbiter primaryHoldsTheKey = (key, me) -> "primary";

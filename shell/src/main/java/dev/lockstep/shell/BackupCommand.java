@@ -59,10 +59,11 @@ final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var log = FtCommon.log("backup");
+        dev.lockstep.liveft.FtOptions tuning = ft.options(); // bad values are refused before anything starts
         String me = ft.id("backup");
         try (Arbiter arb = Arbiter.open(arbiter, ft.secret()); ServerSocket server = PrimaryCommand.bind(listen)) {
             Channel ch = join != null ? joinPrimary(log) : awaitPrimary(server, log);
-            Backup b = new Backup(ch, trace, arb, ft.options(), me, log);
+            Backup b = new Backup(ch, trace, arb, tuning, me, log);
             Backup.Result r = b.run();
             if (r instanceof Backup.Result.GuestEnded g) {
                 log.accept(String.format("the guest ended at instruction %,d; %,d outputs checked", g.instret(), b.outputsChecked()));
@@ -80,7 +81,7 @@ final class BackupCommand implements Callable<Integer> {
             try (ConsoleServer service = new ConsoleServer(Addresses.parse("--console", address), queue, log);
                  HostDevices devices = HostDevices.takeOver(live.machine(), ro, queue, log);
                  var writer = live.trace()) {
-                Primary p = new Primary(live.machine(), live.header(), writer, service, queue, arb, ft.secret(), ft.options(), me, log);
+                Primary p = new Primary(live.machine(), live.header(), writer, service, queue, arb, ft.secret(), tuning, me, log);
                 p.solo();
                 int again = devices.writeAgain(live.unapplied());
                 if (again > 0) log.accept("wrote again " + again + " disk writes the old primary may not have done");

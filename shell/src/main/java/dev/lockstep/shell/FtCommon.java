@@ -30,13 +30,28 @@ final class FtCommon {
             description = "... or while the backup's replay is more than N instructions behind (default: ${DEFAULT-VALUE}).")
     long maxLagInstructions;
 
+    @Option(names = "--durability", paramLabel = "disk|replica", defaultValue = "disk",
+            description = "What a reply behind a guest's disk flush waits for, with a backup: disk, the flush on the shared "
+                    + "disk (and the backup's ack); replica, the backup's ack alone (the backup keeps the writes until they "
+                    + "are durable, so a reply survives either side's failure, not both). Default: ${DEFAULT-VALUE}.")
+    String durability;
+
+    /** --durability: disk | replica, case-insensitive. */
+    FtOptions.Durability durability() {
+        for (FtOptions.Durability d : FtOptions.Durability.values()) {
+            if (d.name().equalsIgnoreCase(durability)) return d;
+        }
+        throw new dev.lockstep.emulator.LockstepException("'" + durability + "' is not a durability: use disk or replica");
+    }
+
     @Option(names = "--id", paramLabel = "NAME", description = "This process's name at the arbiter and in logs (default: ROLE-PID).")
     String id;
 
     Secret secret() { return Secret.read(secretFile); }
 
     FtOptions options() {
-        return new FtOptions(heartbeatMillis, timeoutMillis, maxLagEntries, maxLagInstructions, FtOptions.DEFAULT.quantum());
+        return new FtOptions(heartbeatMillis, timeoutMillis, maxLagEntries, maxLagInstructions, FtOptions.DEFAULT.quantum(),
+                durability());
     }
 
     String id(String role) { return id != null ? id : role + "-" + ProcessHandle.current().pid(); }

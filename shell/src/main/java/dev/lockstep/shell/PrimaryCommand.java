@@ -54,6 +54,7 @@ final class PrimaryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var log = FtCommon.log("primary");
+        dev.lockstep.liveft.FtOptions tuning = ft.options(); // bad values are refused before anything starts
         String me = ft.id("primary");
         Sessions.Spec spec = Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
         TraceHeader header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
@@ -65,7 +66,7 @@ final class PrimaryCommand implements Callable<Integer> {
              TraceWriter writer = trace == null ? null : TraceWriter.create(trace, header);
              ServerSocket joins = listen == null ? null : bind(listen)) {
             spec.bootInto(m);
-            Primary p = new Primary(m, header, writer, service, queue, arb, ft.secret(), ft.options(), me, log);
+            Primary p = new Primary(m, header, writer, service, queue, arb, ft.secret(), tuning, me, log);
             devices.underOutputRule(p, m);
             if (backup != null) {
                 p.pair(Addresses.parse("--backup", backup), 30_000);

@@ -110,6 +110,12 @@ class BadInputTest {
     }
 
     @Test
+    void anUnknownDurabilityIsRefusedNamingTheChoices() {
+        assertThat(refused("primary", "--backup", "127.0.0.1:1", "--arbiter", "tas://127.0.0.1:1", "--console", "0", "--durability", "fsync",
+                "hello")).contains("'fsync' is not a durability: use disk or replica");
+    }
+
+    @Test
     void anUnknownOptionIsRefusedWithStatus2() {
         Cli.Result r = Cli.run("run", "--no-such-option", "hello");
 

@@ -12,15 +12,21 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class KvServerFailoverTest {
     private static final int KILLS = Integer.getInteger("lockstep.ft.kv-kills", 20);
+    /** --durability replica lets replies leave before the disk flush: fewer kills, the same checks. */
+    private static final int REPLICA_KILLS = Integer.getInteger("lockstep.ft.kv-kills-replica", 8);
     private static final long LIVENESS_MS = FtProcesses.LIVENESS_MS;
 
-    @Test
-    void everyAcknowledgedWriteIsReadableAfterTheNewPrimaryTookOverTheNetworkAndTheDisk(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "--durability {0}")
+    @ValueSource(strings = {"disk", "replica"})
+    void everyAcknowledgedWriteIsReadableAfterTheNewPrimaryTookOverTheNetworkAndTheDisk(String durability, @TempDir Path dir)
+            throws Exception {
+        int kills = durability.equals("disk") ? KILLS : REPLICA_KILLS;
         Random random = new Random(Long.getLong("lockstep.ft.seed", System.nanoTime()));
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve("kv.img").toFile(), "rw")) {
             f.setLength(256L << 20); // sparse; kvserver logs one 512-byte sector per write and refuses writes once full
@@ -31,30 +37,31 @@ class KvServerFailoverTest {
             String arbiter = "tas://127.0.0.1:" + arbiterPort;
             String[] devices = {"--drive", "file=kv.img", "--netdev",
                     "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort()};
+            String[] ftDevices = concat(devices, new String[] {"--durability", durability});
             ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
                     .await("serving test-and-set", LIVENESS_MS);
             int backupPort = FtProcesses.freePort();
             FtProcesses.Child backup = ft.start("backup-0", concat(new String[] {"backup", "--listen", "" + backupPort,
-                    "--arbiter", arbiter, "--trace", "trace-0"}, devices));
+                    "--arbiter", arbiter, "--trace", "trace-0"}, ftDevices));
             backup.await("waiting for the primary", LIVENESS_MS);
             FtProcesses.Child primary = ft.start("primary", concat(new String[] {"primary", "--backup", "127.0.0.1:" + backupPort,
-                    "--arbiter", arbiter, "--console", "" + console}, devices, new String[] {"kvserver"}));
+                    "--arbiter", arbiter, "--console", "" + console}, ftDevices, new String[] {"kvserver"}));
             backup.await("backing up primary", LIVENESS_MS);
             client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
 
             KvWorkload w = KvWorkload.kvserver(client, random.nextLong()).start();
             try {
-                for (int kill = 1; kill <= KILLS; kill++) {
+                for (int kill = 1; kill <= kills; kill++) {
                     w.awaitMoreWrites(10);
                     Thread.sleep(random.nextInt(200));
                     primary.sigkill();
                     backup.await("live: serving the console", LIVENESS_MS);
                     w.awaitMoreWrites(10);
-                    if (kill == KILLS) break;
+                    if (kill == kills) break;
                     primary = backup;
                     int next = FtProcesses.freePort();
                     backup = ft.start("backup-" + kill, concat(new String[] {"backup", "--join", "127.0.0.1:" + backupPort,
-                            "--listen", "" + next, "--arbiter", arbiter, "--trace", "trace-" + kill}, devices));
+                            "--listen", "" + next, "--arbiter", arbiter, "--trace", "trace-" + kill}, ftDevices));
                     backup.await("backing up primary", LIVENESS_MS);
                     backupPort = next;
                 }

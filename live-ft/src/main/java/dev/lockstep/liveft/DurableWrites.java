@@ -1,0 +1,63 @@
+// Under --durability replica: which guest writes are durable on the shared disk, and when to flush for the backup's window.
+package dev.lockstep.liveft;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A REPLICA primary's count of durable writes. Output behind a guest's flush does not wait for the disk,
+ * so the backup keeps each write (to write it again if it goes live) until the primary says a flush has
+ * made it durable: the count sent in every batch. Writes are numbered in the order the guest issued them
+ * and reach the disk in that order ({@link #started}); a flush ({@link #flush}) is queued behind the writes
+ * started before it, and once done they count as durable. So that the backup's window stays bounded when
+ * the guest does not flush, this flushes by itself once {@code maxUndurable} writes are not durable.
+ */
+final class DurableWrites {
+    private final Supplier<CompletableFuture<Void>> force;
+    private final Consumer<Throwable> failed;
+    private final int maxUndurable;
+    private volatile long started;
+    private final AtomicLong durable = new AtomicLong();
+    private volatile boolean forcing;
+
+    /**
+     * @param force flushes the disk behind the writes queued so far (it must not overtake them)
+     * @param failed told of a flush that failed; nothing counts as durable after it
+     */
+    DurableWrites(Supplier<CompletableFuture<Void>> force, Consumer<Throwable> failed, int maxUndurable) {
+        this.force = force;
+        this.failed = failed;
+        this.maxUndurable = maxUndurable;
+    }
+
+    /** Guest write {@code index} has been handed to the disk, after every write before it. */
+    void started(long index) {
+        if (index + 1 > started) started = index + 1;
+        if (started - durable.get() >= maxUndurable && !forcing) flush();
+    }
+
+    /** Flushes behind the writes started so far, which count as durable once it is done. */
+    void flush() {
+        long covered = started;
+        forcing = true;
+        force.get().whenComplete((v, e) -> {
+            forcing = false;
+            if (e != null) failed.accept(e);
+            else durable.accumulateAndGet(covered, Math::max);
+        });
+    }
+
+    /**
+     * The first {@code n} writes are durable (a new backup starts its window at write {@code n}, after a
+     * flush has completed): counting goes on from there.
+     */
+    void durableUpTo(long n) {
+        if (n > started) started = n;
+        durable.accumulateAndGet(n, Math::max);
+    }
+
+    /** How many of the first writes are durable: the backup may forget them. */
+    long durable() { return durable.get(); }
+}
