@@ -18,11 +18,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * For each number of clients, kvserver runs under `lockstep run` and under a primary + backup pair, side
- * by side, each on a fresh disk, and the same load is measured against each in turn: N closed-loop clients
+ * For each number of clients, kvserver runs under `lockstep run` and under a primary + backup pair (one
+ * pair per --durability asked for), side by side, each on a fresh disk, and the same load is measured against each in turn: N closed-loop clients
  * (threads sharing one KvClient, which multiplexes them over the one dgram wire), each sending 3 PUTs (each
- * written and flushed to the disk before its reply) to 1 GET. The two sides' slices of load alternate, a
- * few seconds each, so that both see the same noise on a shared machine (see main).
+ * written and flushed to the disk before its reply) to 1 GET. The sides' slices of load alternate, a few
+ * seconds each, so that all see the same noise on a shared machine (see main).
  */
 public class FtKvBench {
     static Path dir;
@@ -202,27 +202,28 @@ public class FtKvBench {
         return new Side("lockstep run", c, wire, List.of(p));
     }
 
-    static Side ft(int n, String arbiter) throws Exception {
+    /** An FT pair whose processes are named {@code ft-*-TAG}, with {@code --durability durability}. */
+    static Side ft(String tag, String arbiter, String durability) throws Exception {
         KvClient c = newClient();
         int wire = udpPort(), bp = tcpPort();
-        String[] dev = {"--drive", "file=" + disk("ft-" + n + ".img"), "--netdev", netdev(wire, c)};
-        List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", "ft-trace-" + n));
+        String[] dev = {"--drive", "file=" + disk("ft-" + tag + ".img"), "--netdev", netdev(wire, c), "--durability", durability};
+        List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", "ft-trace-" + tag));
         b.addAll(List.of(dev));
-        Process backup = start("ft-backup-" + n, HOST_B, b.toArray(String[]::new));
-        await("ft-backup-" + n, "waiting for the primary");
+        Process backup = start("ft-backup-" + tag, HOST_B, b.toArray(String[]::new));
+        await("ft-backup-" + tag, "waiting for the primary");
         List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
                 "--console", "" + tcpPort()));
         pr.addAll(List.of(dev));
         pr.add("kvserver");
-        Process p = start("ft-primary-" + n, HOST_A, pr.toArray(String[]::new));
-        await("ft-backup-" + n, "backing up primary");
-        return new Side("primary + backup (FT)", c, wire, List.of(p, backup));
+        Process p = start("ft-primary-" + tag, HOST_A, pr.toArray(String[]::new));
+        await("ft-backup-" + tag, "backing up primary");
+        return new Side("FT, " + durability + " durability", c, wire, List.of(p, backup));
     }
 
     /** What FT run {@code n}'s primary sent its backup: bytes and batches, or null if the backup did not follow it to the end. */
     record Sent(long bytes, long batches) {}
 
-    static Sent ftSent(int n) throws Exception {
+    static Sent ftSent(String n) throws Exception {
         String bl = log("ft-backup-" + n);
         if (!bl.contains("the guest ended") || bl.contains("DIVERGENCE")) {
             System.err.println("the backup of FT run " + n + " did not follow the primary to the end:\n" + bl);
@@ -234,7 +235,7 @@ public class FtKvBench {
     }
 
     static void row(int clients, Side s, String mbits) {
-        System.out.printf("| %7d | %-21s | %10.0f | %6.0f us | %6.0f us | %6.0f us | %6.0f us | %10s | %8.0f us | %8.1f |%n", clients,
+        System.out.printf("| %7d | %-24s | %10.0f | %6.0f us | %6.0f us | %6.0f us | %6.0f us | %10s | %8.0f us | %8.1f |%n", clients,
                 s.name, s.opsPerSec(), s.quantile(true, 0.5), s.quantile(true, 0.99), s.quantile(false, 0.5), s.quantile(false, 0.99),
                 mbits, s.cpuPerRequest(), s.switchesPerRequest());
     }
@@ -249,16 +250,25 @@ public class FtKvBench {
 
     /**
      * Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] [DISK_DIR] [--pin]
+     * [--durability MODE,MODE,...]
      *
-     * <p>For each number of clients, a plain run and an FT pair are started side by side, each on a fresh
-     * disk with its own client, and both stay up; only one is under load at a time. After WARMUP seconds
-     * of load each (alternating in slices of at most 5 s), ROUNDS rounds each load one side for SECONDS
-     * and then the other (the first side alternating), so that the two measurements of a round are
-     * seconds apart and see the same machine. The ratio is the median of the rounds' ratios.
+     * <p>For each number of clients, a plain run and an FT pair per durability (default: disk and replica)
+     * are started side by side, each on a fresh disk with its own client, and all stay up; only one is
+     * under load at a time. After WARMUP seconds of load each (alternating in slices of at most 5 s),
+     * ROUNDS rounds load each side for SECONDS in turn (the order rotating from round to round), so that
+     * the measurements of a round are seconds apart and see the same machine. A ratio is the median of
+     * the rounds' ratios of an FT side to the plain run.
      */
     public static void main(String[] args) throws Exception {
         List<String> a = new ArrayList<>(List.of(args));
         boolean pin = a.remove("--pin");
+        List<String> durabilities = List.of("disk", "replica");
+        int d = a.indexOf("--durability");
+        if (d >= 0) {
+            durabilities = List.of(a.get(d + 1).split(","));
+            a.remove(d + 1);
+            a.remove(d);
+        }
         launcher = a.get(0);
         double seconds = a.size() > 1 ? Double.parseDouble(a.get(1)) : 10;
         int[] clientCounts = Arrays.stream((a.size() > 2 ? a.get(2) : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -283,60 +293,70 @@ public class FtKvBench {
             await("arbiter", "serving");
             String arbiter = "tas://127.0.0.1:" + arb;
             List<Side[]> sides = new ArrayList<>();
-            List<List<Double>> ratios = new ArrayList<>();
-            List<Sent> sent = new ArrayList<>();
+            List<List<List<Double>>> ratios = new ArrayList<>(); // [client count][FT side][round]
+            List<List<Sent>> sent = new ArrayList<>();
             for (int clients : clientCounts) {
                 int n = ++runs;
-                Side plain = plain(n), ft = ft(n, arbiter);
+                Side[] all = new Side[1 + durabilities.size()];
+                all[0] = plain(n);
+                for (int i = 0; i < durabilities.size(); i++) all[i + 1] = ft(n + "-" + durabilities.get(i), arbiter, durabilities.get(i));
                 ExecutorService pool = Executors.newFixedThreadPool(clients);
                 for (double left = warmup; left > 0; left -= 5) {
-                    plain.load(pool, clients, Math.min(5, left), false);
-                    ft.load(pool, clients, Math.min(5, left), false);
+                    for (Side s : all) s.load(pool, clients, Math.min(5, left), false);
                 }
-                List<Double> rs = new ArrayList<>();
+                List<List<Double>> rs = new ArrayList<>();
+                for (int i = 1; i < all.length; i++) rs.add(new ArrayList<>());
                 for (int r = 0; r < rounds; r++) {
-                    // Alternate which side goes first, so that neither always runs on a warmer (or busier) machine.
-                    Slice p, f;
-                    if ((r & 1) == 0) {
-                        p = plain.load(pool, clients, seconds, true);
-                        f = ft.load(pool, clients, seconds, true);
-                    } else {
-                        f = ft.load(pool, clients, seconds, true);
-                        p = plain.load(pool, clients, seconds, true);
+                    // Rotate which side goes first, so that none always runs on a warmer (or busier) machine.
+                    Slice[] got = new Slice[all.length];
+                    for (int k = 0; k < all.length; k++) {
+                        int i = (r + k) % all.length;
+                        got[i] = all[i].load(pool, clients, seconds, true);
                     }
-                    rs.add(f.opsPerSec() / p.opsPerSec());
-                    System.err.printf("%d clients, round %d: run %.0f/s, FT %.0f/s (%.2f); CPU/request %.0f us, FT %.0f us%n", clients,
-                            r + 1, p.opsPerSec(), f.opsPerSec(), f.opsPerSec() / p.opsPerSec(), p.cpuNanos() / 1e3 / p.requests(),
-                            f.cpuNanos() / 1e3 / f.requests());
+                    StringBuilder line = new StringBuilder(String.format("%d clients, round %d: run %.0f/s (CPU/request %.0f us)", clients,
+                            r + 1, got[0].opsPerSec(), got[0].cpuNanos() / 1e3 / got[0].requests()));
+                    for (int i = 1; i < all.length; i++) {
+                        double ratio = got[i].opsPerSec() / got[0].opsPerSec();
+                        rs.get(i - 1).add(ratio);
+                        line.append(String.format("; %s %.0f/s (%.2f, CPU/request %.0f us)", all[i].name, got[i].opsPerSec(), ratio,
+                                got[i].cpuNanos() / 1e3 / got[i].requests()));
+                    }
+                    System.err.println(line);
                 }
                 pool.shutdown();
-                plain.shutdown();
-                ft.shutdown();
-                sides.add(new Side[] {plain, ft});
+                for (Side s : all) s.shutdown();
+                sides.add(all);
                 ratios.add(rs);
-                sent.add(ftSent(n));
+                List<Sent> ss = new ArrayList<>();
+                for (String du : durabilities) ss.add(ftSent(n + "-" + du));
+                sent.add(ss);
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
                     + " %d round(s) of %.0f s on each side after %.0f s of warm-up each, %d CPUs%s, disks in %s%n%n", rounds, seconds,
                     warmup, cpus, pin ? " (pinned: primary or plain run on " + HOST_A + ", backup and clients on " + HOST_B + ")"
                             : " shared by all", disks == dir ? "the temporary directory" : a.get(5));
-            System.out.printf("| %7s | %-21s | %10s | %9s | %9s | %9s | %9s | %10s | %11s | %8s |%n", "clients", "run", "requests/s",
+            System.out.printf("| %7s | %-24s | %10s | %9s | %9s | %9s | %9s | %10s | %11s | %8s |%n", "clients", "run", "requests/s",
                     "PUT p50", "PUT p99", "GET p50", "GET p99", "log Mbit/s", "CPU/request", "cs/req");
-            System.out.println("|---------|-----------------------|------------|-----------|-----------|-----------|-----------|------------|"
+            System.out.println("|---------|--------------------------|------------|-----------|-----------|-----------|-----------|------------|"
                     + "-------------|----------|");
             for (int i = 0; i < clientCounts.length; i++) {
-                Side ft = sides.get(i)[1];
-                row(clientCounts[i], sides.get(i)[0], "");
-                double loaded = ft.seconds() + warmup;
-                row(clientCounts[i], ft, sent.get(i) == null ? "BACKUP FAILED" : String.format("%.2f", sent.get(i).bytes() * 8 / loaded / 1e6));
+                Side[] all = sides.get(i);
+                row(clientCounts[i], all[0], "");
+                for (int k = 1; k < all.length; k++) {
+                    Sent f = sent.get(i).get(k - 1);
+                    double loaded = all[k].seconds() + warmup;
+                    row(clientCounts[i], all[k], f == null ? "BACKUP FAILED" : String.format("%.2f", f.bytes() * 8 / loaded / 1e6));
+                }
             }
             System.out.println();
             for (int i = 0; i < clientCounts.length; i++) {
-                List<Double> rs = ratios.get(i);
-                Sent f = sent.get(i);
-                System.out.printf("throughput ratio FT / run, %d client(s): %.2f (median of %s)%s%n", clientCounts[i], median(rs),
-                        rs.stream().map(x -> String.format("%.2f", x)).toList(), f == null ? "" : String.format("; FT sent %.2f batches"
-                                + " per request", (double) f.batches() / sides.get(i)[1].served));
+                for (int k = 1; k < sides.get(i).length; k++) {
+                    List<Double> rs = ratios.get(i).get(k - 1);
+                    Sent f = sent.get(i).get(k - 1);
+                    System.out.printf("throughput ratio %s / run, %d client(s): %.2f (median of %s)%s%n", sides.get(i)[k].name,
+                            clientCounts[i], median(rs), rs.stream().map(x -> String.format("%.2f", x)).toList(), f == null ? ""
+                                    : String.format("; FT sent %.2f batches per request", (double) f.batches() / sides.get(i)[k].served));
+                }
             }
             System.out.println("requests/s, latencies, CPU/request and cs/req are over all the measured slices of a side; CPU/request and"
                     + " cs/req count the server processes (the primary and the backup under FT); log Mbit/s: bytes the primary sent to"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # FT benchmarks (docs/live-ft.md): kvcons alone vs under FT, logging bandwidth, failover time, --join pause.
 # Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers)
-#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin]
-#                                                          kvserver: `lockstep run` vs primary + backup, both up side
+#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin] [--durability disk,replica]
+#                                                          kvserver: `lockstep run` vs primary + backup (one pair per
+#                                                          --durability, default both), all up side
 #                                                          by side and loaded in turn, ROUNDS slices of SECONDS each,
 #                                                          for each number of closed-loop clients (default 10 s, 1,8,
 #                                                          5 rounds, 15 s warm-up; disk images in a temporary directory,
