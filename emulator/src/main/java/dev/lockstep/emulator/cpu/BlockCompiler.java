@@ -62,7 +62,9 @@ final class BlockCompiler {
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "run", RUN_DESC, null, null);
         mv.visitCode();
-        for (int i = 0; i < code.length; i++) emit(mv, code[i], i);
+        Label start = new Label();
+        mv.visitLabel(start);
+        for (int i = 0; i < code.length; i++) emit(mv, code[i], i, i == code.length - 1 ? new Loop(start, code.length) : null);
         Insn last = code[code.length - 1];
         leave(mv, last.next, code.length);
         mv.visitInsn(RETURN);
@@ -228,15 +230,30 @@ final class BlockCompiler {
         mv.visitLabel(go);
     }
 
-    private static void branch(MethodVisitor mv, Insn in, int i, boolean unsigned, int takenIf) {
+    /** The block's start and length, given to its last instruction: a branch back to the start loops here. */
+    private record Loop(Label start, int length) {}
+
+    private static void branch(MethodVisitor mv, Insn in, int i, boolean unsigned, int takenIf, Loop loop) {
         Label notTaken = new Label();
         pushX(mv, in.rs1);
         pushX(mv, in.rs2);
         if (unsigned) mv.visitMethodInsn(INVOKESTATIC, "java/lang/Long", "compareUnsigned", "(JJ)I", false);
         else mv.visitInsn(LCMP);
         mv.visitJumpInsn(invert(takenIf), notTaken);
-        pushPc(mv, in.off + in.imm);
-        leaveTo(mv, i + 1);
+        if (loop != null && in.off + in.imm == 0) {
+            // A loop that is its own block (memcpy, strlen, checksums): h.again retires this iteration and says
+            // whether the run loop would run the block again at once, without a look at interrupts, timers or
+            // the budget in between; if so, go round here instead of returning to the run loop for it.
+            mv.visitVarInsn(ALOAD, H);
+            mv.visitLdcInsn(loop.length());
+            mv.visitMethodInsn(INVOKEVIRTUAL, HART, "again", "(I)Z", false);
+            mv.visitJumpInsn(IFNE, loop.start());
+            leave(mv, 0, 0); // the iterations are retired: continue at the block's start
+            mv.visitInsn(RETURN);
+        } else {
+            pushPc(mv, in.off + in.imm);
+            leaveTo(mv, i + 1);
+        }
         mv.visitLabel(notTaken);
     }
 
@@ -250,7 +267,7 @@ final class BlockCompiler {
         };
     }
 
-    private static void emit(MethodVisitor mv, Insn in, int i) {
+    private static void emit(MethodVisitor mv, Insn in, int i, Loop loop) {
         switch (in.op) {
             case LUI -> {
                 if (in.rd == Insn.SINK) return;
@@ -288,12 +305,12 @@ final class BlockCompiler {
                 mv.visitVarInsn(LLOAD, TMP + 2);
                 leaveTo(mv, i + 1);
             }
-            case BEQ -> branch(mv, in, i, false, IFEQ);
-            case BNE -> branch(mv, in, i, false, IFNE);
-            case BLT -> branch(mv, in, i, false, IFLT);
-            case BGE -> branch(mv, in, i, false, IFGE);
-            case BLTU -> branch(mv, in, i, true, IFLT);
-            case BGEU -> branch(mv, in, i, true, IFGE);
+            case BEQ -> branch(mv, in, i, false, IFEQ, loop);
+            case BNE -> branch(mv, in, i, false, IFNE, loop);
+            case BLT -> branch(mv, in, i, false, IFLT, loop);
+            case BGE -> branch(mv, in, i, false, IFGE, loop);
+            case BLTU -> branch(mv, in, i, true, IFLT, loop);
+            case BGEU -> branch(mv, in, i, true, IFGE, loop);
             case LB -> load(mv, in, i, "load8", 0);
             case LH -> load(mv, in, i, "load16", 0);
             case LW -> load(mv, in, i, "load32", 0);

@@ -163,6 +163,7 @@ public final class Hart {
             int len = b.insns.length;
             running = b;
             if (budget >= len && b.compiled != null) {
+                loopLimit = instret + budget;
                 executeCompiled(b);
             } else {
                 if (translate && ++b.hits == BlockCompiler.THRESHOLD && b.gen >= 0) {
@@ -304,6 +305,22 @@ public final class Hart {
             exitBlock = false;
             takeTrap(t.cause, t.tval, base + b.insns[i].off);
         }
+    }
+
+    /** How far a translated block that loops on itself may run: the run's target or the next timer event. */
+    private long loopLimit;
+
+    /**
+     * A translated block of {@code length} instructions branches back to its own start: retires that
+     * iteration and tells whether the run loop would run the block again at once, whole, with nothing to
+     * look at in between (no interrupt pending and enabled, no timer event or target inside the next
+     * iteration, no stop request or breakpoint, no device access that asked for a look). Then the block
+     * loops by itself, and the guest sees exactly what it would through the run loop.
+     */
+    boolean again(int length) {
+        instret += length;
+        pos = 0;
+        return instret + length <= loopLimit && !exitBlock && !attention && (csr.mip & csr.mie) == 0;
     }
 
     /** A translated block ends: continue at {@code next} with {@code retired} more instructions retired. */
