@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.wire.DocumentContext;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
 /**
@@ -151,7 +152,12 @@ public final class TraceWriter implements AutoCloseable {
     }
 
     private void writeBlock() {
-        appender.writeBytes(Bytes.wrapForRead(block.finish(blocksWritten)));
+        // One bulk copy into the mapped file: writeBytes(BytesStore) copies a long at a time, with a check
+        // each (~10% of an FT backup's thread); the excerpt written is the same.
+        byte[] b = block.finish(blocksWritten);
+        try (DocumentContext dc = appender.writingDocument()) {
+            dc.wire().bytes().write(b, 0, b.length);
+        }
         blocksWritten++;
     }
 
