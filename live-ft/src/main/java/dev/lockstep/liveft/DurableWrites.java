@@ -50,6 +50,15 @@ final class DurableWrites {
     }
 
     /**
+     * Flushes behind every write started so far and waits for it (a failed flush throws its
+     * CompletionException); then the first {@code n} writes, all issued, count as durable.
+     */
+    void flushAndWait(long n) {
+        force.get().join();
+        durableUpTo(n);
+    }
+
+    /**
      * The first {@code n} writes are durable (a new backup starts its window at write {@code n}, after a
      * flush has completed): counting goes on from there.
      */

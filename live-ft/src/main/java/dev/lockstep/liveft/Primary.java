@@ -52,8 +52,6 @@ public final class Primary implements LiveRunner.Hooks {
     private final Arbiter arbiter;
     private final Secret secret;
     private final FtOptions options;
-    /** Output behind a flush waits for the backup's ack alone (see {@link #outputRuled}). */
-    private final boolean replica;
     private final String me;
     private final String consoleAddress;
     private final Consumer<String> log;
@@ -87,7 +85,6 @@ public final class Primary implements LiveRunner.Hooks {
         this.arbiter = arbiter;
         this.secret = secret;
         this.options = options;
-        this.replica = options.durability() == FtOptions.Durability.REPLICA;
         this.me = me;
         this.log = log;
         this.consoleAddress = "127.0.0.1:" + service.port();
@@ -142,10 +139,10 @@ public final class Primary implements LiveRunner.Hooks {
      * flushes on its own once {@link #MAX_UNDURABLE} writes are not durable, so that window stays bounded.
      */
     public BlockBackend outputRuled(FileDisk disk) {
-        DurableWrites durable = replica ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE) : null;
+        DurableWrites durable = options.durability() == FtOptions.Durability.REPLICA
+                ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE) : null;
         if (durable != null) {
             durable.durableUpTo(writesIssued);
-            replicaDisk = disk;
             durableWrites = durable;
         }
         return new BlockBackend() {
@@ -200,9 +197,8 @@ public final class Primary implements LiveRunner.Hooks {
     /** Under REPLICA, a primary flushes by itself once this many writes the backup keeps are not durable. */
     static final int MAX_UNDURABLE = 256;
 
-    /** Under REPLICA with a disk: its durable writes, and the disk itself. Null otherwise. */
+    /** Under REPLICA with a disk: its durable writes. Null otherwise. */
     private volatile DurableWrites durableWrites;
-    private volatile FileDisk replicaDisk;
 
     /** How many of the first guest writes the backup may forget: done on the shared disk, or under REPLICA durable. */
     private long windowTrim() {
@@ -327,16 +323,15 @@ public final class Primary implements LiveRunner.Hooks {
     private void startLink(Channel c, boolean transfer) throws IOException {
         recorder.flushOutput();
         sendBatch();
-        FileDisk d = replicaDisk;
+        DurableWrites d = durableWrites;
         if (d != null) {
             // The new backup keeps the writes from here on: those before must be durable already.
             try {
-                d.force().join();
+                d.flushAndWait(writesIssued);
             } catch (java.util.concurrent.CompletionException e) {
                 diskFailed(e);
                 throw new IOException("the shared disk failed: " + e.getCause().getMessage(), e.getCause());
             }
-            durableWrites.durableUpTo(writesIssued);
         }
         String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         long t0 = System.nanoTime();

@@ -2,6 +2,7 @@
 package dev.lockstep.liveft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,17 @@ class DurableWritesTest {
         assertThat(w.durable()).isZero();
         assertThat(failures).hasSize(1);
         assertThat(failures.get(0)).hasMessageContaining("EIO");
+    }
+
+    @Test
+    void flushAndWaitCountsTheIssuedWritesOnlyOnceTheFlushIsDone() {
+        DurableWrites ok = new DurableWrites(() -> CompletableFuture.completedFuture(null), failures::add, 256);
+        ok.started(0);
+        ok.flushAndWait(5);
+        assertThat(ok.durable()).isEqualTo(5);
+        DurableWrites broken = new DurableWrites(() -> CompletableFuture.failedFuture(new java.io.IOException("EIO")), failures::add, 256);
+        assertThatThrownBy(() -> broken.flushAndWait(5)).hasRootCauseMessage("EIO");
+        assertThat(broken.durable()).isZero();
     }
 
     @Test
