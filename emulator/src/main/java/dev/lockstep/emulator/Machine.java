@@ -386,6 +386,8 @@ public final class Machine {
     }
 
     public long instret() { return hart.instret(); }
+    /** Blocks dispatched by the hart's run loop so far (not part of the machine's state). */
+    public long dispatches() { return hart.dispatches(); }
     public long time() { return clock.ticks(hart.instret()); }
     public boolean halted() { return halted; }
     public int exitCode() { return exitCode; }

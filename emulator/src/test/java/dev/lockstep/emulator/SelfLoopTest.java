@@ -61,6 +61,30 @@ class SelfLoopTest {
         assertSame(p, step, 40_000);
     }
 
+    @ParameterizedTest(name = "steps of {0}")
+    @ValueSource(longs = {1, 3, 10, 97, 1000, 1_000_000})
+    void branchesInsideABlockLeaveAndLoopAtTheSameInstructions(long step) {
+        // A block runs on past a conditional branch that is not taken. Here: an outer loop whose block holds an
+        // inner loop's back edge (taken: leaves mid-block), a forward branch taken every other round or so, and
+        // its own back edge to the block's start, followed by more code.
+        Program p = program().word(addi(S0, ZERO, 500),
+                addi(T1, ZERO, 7),        // outer: the start of the block
+                addi(A0, A0, 3),          // inner
+                addi(T1, T1, -1),
+                bne(T1, ZERO, -8),        // to inner: mid-block, so the block leaves
+                add(A1, A1, A0),
+                i(4, A1, 7, T2, 0x13),    // andi t2, a1, 4
+                beq(T2, ZERO, 8),         // forward, over the next instruction
+                addi(A2, A2, 1),
+                addi(S0, S0, -1),
+                bne(S0, ZERO, -36),       // to outer: the block's own start
+                addi(A3, A1, 1), add(A3, A3, A2), spin());
+        p.at(HANDLER).word(spin());
+        assertSame(p, step, 20_000);
+        List<String> end = run(p, true, 1_000_000, 20_000);
+        assertThat(end.get(end.size() - 1)).contains(" " + Long.toHexString(500 * 7 * 3) + " "); // a0
+    }
+
     @Test
     void aLoadFaultInsideATranslatedLoopTrapsAtTheSameInstruction() {
         // t2 walks up to the end of RAM 8 bytes a round; the round past it takes a load access fault.

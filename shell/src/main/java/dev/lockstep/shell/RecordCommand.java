@@ -118,8 +118,7 @@ final class RecordCommand implements Callable<Integer> {
             System.err.printf("lockstep: recorded %,d instructions to %s (%s), final state hash %016x%n", m.instret(),
                     output, RunCommand.describe(end, m), m.stateHash());
             if (options.stats) {
-                System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS%n", m.instret(), wall / 1e9,
-                        m.instret() / (wall / 1e3));
+                RunCommand.printStats(m, wall);
             }
             return RunCommand.exitStatus(end, m);
         }

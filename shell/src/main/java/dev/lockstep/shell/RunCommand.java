@@ -87,8 +87,7 @@ final class RunCommand implements Callable<Integer> {
         long wall = System.nanoTime() - t0;
         console.flush();
         if (options.stats) {
-            System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS%n", m.instret(), wall / 1e9,
-                    m.instret() / (wall / 1e3));
+            printStats(m, wall);
         }
         if (end != LiveRunner.End.HALTED && end != LiveRunner.End.QUIT) System.err.printf("%nlockstep: %s%n", describe(end, m));
         return exitStatus(end, m);
@@ -109,6 +108,13 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The exit status of a live run: the guest's, or 3 / 4 when lockstep stopped it. */
+    /** The --stats line: instructions, wall time of the run loop, MIPS, and how many run per block dispatch. */
+    static void printStats(Machine m, long wallNanos) {
+        System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS, %.1f instructions per block dispatch%n",
+                m.instret(), wallNanos / 1e9, m.instret() / (wallNanos / 1e3),
+                (double) m.instret() / Math.max(1, m.dispatches()));
+    }
+
     static int exitStatus(LiveRunner.End end, Machine m) {
         return switch (end) {
             case HALTED -> m.exitCode();

@@ -64,7 +64,8 @@ final class BlockCompiler {
         mv.visitCode();
         Label start = new Label();
         mv.visitLabel(start);
-        for (int i = 0; i < code.length; i++) emit(mv, code[i], i, i == code.length - 1 ? new Loop(start, code.length) : null);
+        Loop loop = new Loop(start, code.length);
+        for (int i = 0; i < code.length; i++) emit(mv, code[i], i, loop);
         Insn last = code[code.length - 1];
         leave(mv, last.next, code.length);
         mv.visitInsn(RETURN);
@@ -230,7 +231,7 @@ final class BlockCompiler {
         mv.visitLabel(go);
     }
 
-    /** The block's start and length, given to its last instruction: a branch back to the start loops here. */
+    /** The block's start and length: a branch back to the start loops here. */
     private record Loop(Label start, int length) {}
 
     private static void branch(MethodVisitor mv, Insn in, int i, boolean unsigned, int takenIf, Loop loop) {
@@ -240,13 +241,14 @@ final class BlockCompiler {
         if (unsigned) mv.visitMethodInsn(INVOKESTATIC, "java/lang/Long", "compareUnsigned", "(JJ)I", false);
         else mv.visitInsn(LCMP);
         mv.visitJumpInsn(invert(takenIf), notTaken);
-        if (loop != null && in.off + in.imm == 0) {
-            // A loop that is its own block (memcpy, strlen, checksums): h.again retires this iteration and says
-            // whether the run loop would run the block again at once, without a look at interrupts, timers or
-            // the budget in between; if so, go round here instead of returning to the run loop for it.
+        if (in.off + in.imm == 0) {
+            // A loop that starts the block (memcpy, strlen, checksums): h.again retires this iteration and says
+            // whether the run loop would run the whole block again at once, without a look at interrupts,
+            // timers or the budget in between; if so, go round here instead of returning to the run loop for it.
             mv.visitVarInsn(ALOAD, H);
+            mv.visitLdcInsn(i + 1);
             mv.visitLdcInsn(loop.length());
-            mv.visitMethodInsn(INVOKEVIRTUAL, HART, "again", "(I)Z", false);
+            mv.visitMethodInsn(INVOKEVIRTUAL, HART, "again", "(II)Z", false);
             mv.visitJumpInsn(IFNE, loop.start());
             leave(mv, 0, 0); // the iterations are retired: continue at the block's start
             mv.visitInsn(RETURN);

@@ -161,6 +161,7 @@ public final class Hart {
             }
             long budget = Math.min(target, timerDeadline) - instret;
             int len = b.insns.length;
+            dispatches++;
             running = b;
             if (budget >= len && b.compiled != null) {
                 loopLimit = instret + budget;
@@ -179,6 +180,7 @@ public final class Hart {
     public long instretNow() { return instret + pos; }
 
     private Block running;
+    private long dispatches;
 
     /** The pc of the instruction executing now; valid while a block runs (device and watch callbacks). */
     public long pcNow() { return running != null && pos < running.insns.length ? pc + running.insns[pos].off : pc; }
@@ -311,14 +313,14 @@ public final class Hart {
     private long loopLimit;
 
     /**
-     * A translated block of {@code length} instructions branches back to its own start: retires that
-     * iteration and tells whether the run loop would run the block again at once, whole, with nothing to
-     * look at in between (no interrupt pending and enabled, no timer event or target inside the next
-     * iteration, no stop request or breakpoint, no device access that asked for a look). Then the block
-     * loops by itself, and the guest sees exactly what it would through the run loop.
+     * A translated block of {@code length} instructions branches back to its own start after {@code retired}
+     * of them: retires that iteration and tells whether the run loop would run the block again at once, whole,
+     * with nothing to look at in between (no interrupt pending and enabled, no timer event or target inside
+     * the block's length, no stop request or breakpoint, no device access that asked for a look). Then the
+     * block loops by itself, and the guest sees exactly what it would through the run loop.
      */
-    boolean again(int length) {
-        instret += length;
+    boolean again(int retired, int length) {
+        instret += retired;
         pos = 0;
         return instret + length <= loopLimit && !exitBlock && !attention && (csr.mip & csr.mie) == 0;
     }
@@ -847,6 +849,9 @@ public final class Hart {
     public long f(int i) { return f[i]; }
     public int priv() { return priv; }
     public long instret() { return instret; }
+
+    /** Blocks the run loop has dispatched (a block looping on itself counts once), for --stats. */
+    public long dispatches() { return dispatches; }
     public boolean waiting() { return waiting; }
     public long mtimecmp() { return mtimecmp; }
 

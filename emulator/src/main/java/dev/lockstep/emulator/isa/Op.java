@@ -203,6 +203,12 @@ public enum Op {
 
     public boolean has(Flag flag) { return (flags & (1 << flag.ordinal())) != 0; }
 
-    /** Whether a decoded block must end after this instruction. */
-    public boolean endsBlock() { return has(Flag.JUMP) || has(Flag.ENDS_BLOCK); }
+    /**
+     * Whether a decoded block must end after this instruction: jumps and system instructions. A conditional
+     * branch does not end one: its fall-through continues the block (a superblock with side exits).
+     */
+    public boolean endsBlock() { return has(Flag.ENDS_BLOCK) || has(Flag.JUMP) && !isConditionalBranch(); }
+
+    /** BEQ, BNE, BLT, BGE, BLTU, BGEU. */
+    public boolean isConditionalBranch() { return format == B; }
 }
