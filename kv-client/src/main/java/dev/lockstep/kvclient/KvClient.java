@@ -3,12 +3,12 @@ package dev.lockstep.kvclient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -43,7 +43,12 @@ public final class KvClient implements AutoCloseable {
     public static final int CLIENT_PORT = 40000;
     public static final byte[] CLIENT_MAC = {0x52, 0x54, 0x00, 0x00, 0x00, 0x02};
 
-    private final DatagramSocket socket;
+    /**
+     * Non-blocking for good, waited on with a selector: a DatagramSocket's timed receive switches its
+     * channel to non-blocking and back on every call, four fcntl calls per reply on top of the poll.
+     */
+    private final DatagramChannel channel;
+    private final Selector selector;
     private volatile InetSocketAddress wire;
     private volatile byte[] serverMac;
     private final AtomicLong nextId = new AtomicLong(1);
@@ -62,15 +67,32 @@ public final class KvClient implements AutoCloseable {
 
     /** Opens the client's end of the wire on a free loopback port. */
     public KvClient() {
+        DatagramChannel c = null;
         try {
-            socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            c = DatagramChannel.open();
+            c.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            c.configureBlocking(false);
+            selector = Selector.open();
+            c.register(selector, SelectionKey.OP_READ);
+            channel = c;
         } catch (IOException e) {
+            try {
+                if (c != null) c.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
             throw new UncheckedIOException(e);
         }
     }
 
     /** Where the machine's backend must send frames (its {@code remote}). */
-    public InetSocketAddress localAddress() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+    public InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) channel.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Where the machine's backend receives frames (its {@code local}). */
     public KvClient connect(InetSocketAddress machineEnd) {
@@ -213,7 +235,8 @@ public final class KvClient implements AutoCloseable {
     private void send(byte[] frame) {
         if (wire == null) throw new IllegalStateException("connect() the client to the machine's end of the wire first");
         try {
-            socket.send(new DatagramPacket(frame, frame.length, wire));
+            // A datagram the socket has no room for right now is lost, as on a wire; the request's retry covers it.
+            channel.send(ByteBuffer.wrap(frame), wire);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -221,27 +244,37 @@ public final class KvClient implements AutoCloseable {
 
     /** The next frame that arrives before {@code deadline} (System.nanoTime), or null. Under the receive lock. */
     private byte[] receive(long deadline) {
-        byte[] buf = this.buf;
-        while (true) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) return null;
-            try {
-                socket.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                socket.receive(p);
-                return Arrays.copyOf(p.getData(), p.getLength());
-            } catch (SocketTimeoutException e) {
-                return null;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        ByteBuffer buf = this.buf;
+        try {
+            while (true) {
+                buf.clear();
+                if (channel.receive(buf) != null) {
+                    buf.flip();
+                    byte[] f = new byte[buf.remaining()];
+                    buf.get(f);
+                    return f;
+                }
+                long left = (deadline - System.nanoTime() + 999_999) / 1_000_000;
+                if (left <= 0) return null;
+                selector.select(left);
+                selector.selectedKeys().clear();
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private final byte[] buf = new byte[65536];
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(65536);
 
     @Override
-    public void close() { socket.close(); }
+    public void close() {
+        try {
+            selector.close();
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** The server did not answer in time. */
     public static final class NoReply extends RuntimeException {
