@@ -68,20 +68,28 @@ public final class KvClient implements AutoCloseable {
     /** Opens the client's end of the wire on a free loopback port. */
     public KvClient() {
         DatagramChannel c = null;
+        Selector s = null;
         try {
             c = DatagramChannel.open();
             c.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             c.configureBlocking(false);
-            selector = Selector.open();
-            c.register(selector, SelectionKey.OP_READ);
-            channel = c;
+            s = Selector.open();
+            c.register(s, SelectionKey.OP_READ);
         } catch (IOException e) {
-            try {
-                if (c != null) c.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
+            closeQuietly(s);
+            closeQuietly(c);
             throw new UncheckedIOException(e);
+        }
+        channel = c;
+        selector = s;
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // already failing: the first error is the one to report
         }
     }
 
@@ -270,9 +278,10 @@ public final class KvClient implements AutoCloseable {
     public void close() {
         try {
             selector.close();
-            channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            closeQuietly(channel);
         }
     }
 

@@ -107,7 +107,6 @@ final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** The exit status of a live run: the guest's, or 3 / 4 when lockstep stopped it. */
     /** The --stats line: instructions, wall time of the run loop, MIPS, and how many run per block dispatch. */
     static void printStats(Machine m, long wallNanos) {
         System.err.printf("lockstep: %,d instructions in %.3f s: %.1f MIPS, %.1f instructions per block dispatch%n",
@@ -115,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
                 (double) m.instret() / Math.max(1, m.dispatches()));
     }
 
+    /** The exit status of a live run: the guest's, or 3 / 4 when lockstep stopped it. */
     static int exitStatus(LiveRunner.End end, Machine m) {
         return switch (end) {
             case HALTED -> m.exitCode();
