@@ -2,6 +2,7 @@
 package dev.lockstep.kvclient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class KvClientTest {
     private static final byte[] SERVER_MAC = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
@@ -146,6 +148,19 @@ class KvClientTest {
             c.connect(wire.address());
             assertThat(getFromThreads(c, 4, 10)).hasSize(40).doesNotHaveDuplicates();
             assertThat(wire.copiesSeen).hasSize(40); // one id per request, kept across its copies
+            assertThat(wire.copiesSeen.values()).allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(2));
+        }
+    }
+
+    @Test
+    @Timeout(30) // a hang guard: a wait that ignores its deadline blocks for good
+    void aServerThatNeverAnswersEndsInNoReplyAfterTheRetries() throws Exception {
+        // The server answers ARP but no request: the client sends it again every retry, then gives up.
+        try (Wire wire = new Wire((line, copy, reply) -> { });
+                KvClient c = new KvClient().retryEvery(Duration.ofMillis(40)).giveUpAfter(Duration.ofMillis(300))) {
+            c.connect(wire.address());
+            assertThatThrownBy(c::ping).isInstanceOf(KvClient.NoReply.class).hasMessageContaining("no reply to 'PING'");
+            assertThat(wire.copiesSeen).hasSize(1);
             assertThat(wire.copiesSeen.values()).allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(2));
         }
     }
