@@ -1,13 +1,16 @@
-// Under --durability replica: which guest writes are durable on the shared disk, and when to flush for the backup's window.
+// Which guest writes are durable on the shared disk, and when to flush for the backup's window and the redo journal's room.
 package dev.lockstep.liveft;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
- * A REPLICA primary's count of durable writes. Output behind a guest's flush does not wait for the disk,
+ * A primary's count of writes durable on the shared image. Output behind a guest's flush does not wait
+ * for the image (under REPLICA it waits for nothing more than the ack, under DISK for the redo journal),
  * so the backup keeps each write (to write it again if it goes live) until the primary says a flush has
  * made it durable: the count sent in every batch. Writes are numbered in the order the guest issued them
  * and reach the disk in that order ({@link #started}); a flush ({@link #flush}) is queued behind the writes
@@ -20,22 +23,38 @@ final class DurableWrites {
     private final int maxUndurable;
     private volatile long started;
     private final AtomicLong durable = new AtomicLong();
+    private final BooleanSupplier urgent;
+    private final LongConsumer onDurable;
     private volatile boolean forcing;
 
     /**
      * @param force flushes the disk behind the writes queued so far (it must not overtake them)
      * @param failed told of a flush that failed; nothing counts as durable after it
+     * @param urgent whether a flush is wanted now whatever the count (the journal has no room)
+     * @param onDurable told each new count of durable writes
      */
-    DurableWrites(Supplier<CompletableFuture<Void>> force, Consumer<Throwable> failed, int maxUndurable) {
+    DurableWrites(Supplier<CompletableFuture<Void>> force, Consumer<Throwable> failed, int maxUndurable,
+            BooleanSupplier urgent, LongConsumer onDurable) {
         this.force = force;
         this.failed = failed;
         this.maxUndurable = maxUndurable;
+        this.urgent = urgent;
+        this.onDurable = onDurable;
+    }
+
+    DurableWrites(Supplier<CompletableFuture<Void>> force, Consumer<Throwable> failed, int maxUndurable) {
+        this(force, failed, maxUndurable, () -> false, n -> { });
     }
 
     /** Guest write {@code index} has been handed to the disk, after every write before it. */
     void started(long index) {
         if (index + 1 > started) started = index + 1;
-        if (started - durable.get() >= maxUndurable && !forcing) flush();
+        if ((started - durable.get() >= maxUndurable || urgent.getAsBoolean()) && !forcing) flush();
+    }
+
+    /** Flushes if writes started are not durable and no flush is under way (the journal wants room). */
+    void flushIfUndurable() {
+        if (started > durable.get() && !forcing) flush();
     }
 
     /** Flushes behind the writes started so far, which count as durable once it is done. */
@@ -44,8 +63,13 @@ final class DurableWrites {
         forcing = true;
         force.get().whenComplete((v, e) -> {
             forcing = false;
-            if (e != null) failed.accept(e);
-            else durable.accumulateAndGet(covered, Math::max);
+            if (e != null) {
+                failed.accept(e);
+                return;
+            }
+            durable.accumulateAndGet(covered, Math::max);
+            onDurable.accept(durable.get());
+            if (urgent.getAsBoolean()) flushIfUndurable();
         });
     }
 
@@ -65,7 +89,11 @@ final class DurableWrites {
     void durableUpTo(long n) {
         if (n > started) started = n;
         durable.accumulateAndGet(n, Math::max);
+        onDurable.accept(durable.get());
     }
+
+    /** How many of the first writes were handed to the disk. */
+    long started() { return started; }
 
     /** How many of the first writes are durable: the backup may forget them. */
     long durable() { return durable.get(); }

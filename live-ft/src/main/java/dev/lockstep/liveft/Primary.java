@@ -125,26 +125,34 @@ public final class Primary implements LiveRunner.Hooks {
      *
      * <p>With a backup, a write or a flush completes to the guest at once (its completion is logged like
      * any other), while the write itself reaches the disk only once the backup has acknowledged the log up
-     * to the instruction that issued it, in order with the held output; a flush is done in that order too,
-     * and output held after it leaves only once it is durable. So the guest does not wait a round trip per
-     * request (Remus completes its disk writes the same way), no client sees a reply before what it
-     * acknowledges is on the disk, and a write the guest saw complete is in the backup's log: a backup that
-     * goes live writes again those the primary may not have done ({@link Backup.Result.Live#unapplied}),
-     * counted by {@link #appliedWrites} in each batch. A read waits behind the writes held before it.
-     * Running alone, requests complete when done, as in a plain run.
+     * to the instruction that issued it, in order with the held output. So the guest does not wait a round
+     * trip per request (Remus completes its disk writes the same way), and a write the guest saw complete
+     * is in the backup's log: a backup that goes live writes again those the image may lack
+     * ({@link Backup.Result.Live#unapplied}): the writes not yet durable on it, counted by
+     * {@link DurableWrites} in each batch. This primary flushes the image on its own once
+     * {@link #MAX_UNDURABLE} writes are not durable, so that window stays bounded. A read waits behind the
+     * writes held before it.
      *
-     * <p>With {@link FtOptions.Durability#REPLICA} a flush is started when released and nothing waits for it:
-     * output behind it leaves on the backup's ack alone. The backup then keeps each write until a flush has
-     * made it durable, not only done ({@link DurableWrites} is what the batches count), and this primary
-     * flushes on its own once {@link #MAX_UNDURABLE} writes are not durable, so that window stays bounded.
+     * <p>What output behind a guest's flush waits for, besides the backup's ack, is the durability:
+     * <ul>
+     * <li>{@link FtOptions.Durability#DISK}: each write also goes to a {@link RedoJournal} next to the image
+     * when issued, and a flush makes the journal durable at once, while the log travels to the backup, so a
+     * reply waits for the later of the two, not for a round trip and then an fdatasync. The journal is
+     * created here (replacing one a failed primary left: a backup going live has written its window first)
+     * and written also while running alone, so that it always holds every write the image may lack.
+     * <li>{@link FtOptions.Durability#REPLICA}: nothing more; a flush only starts the image's.
+     * </ul>
+     * Running alone without a journal, requests complete when done, as in a plain run.
      */
     public BlockBackend outputRuled(FileDisk disk) {
-        DurableWrites durable = options.durability() == FtOptions.Durability.REPLICA
-                ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE) : null;
-        if (durable != null) {
-            durable.durableUpTo(writesIssued);
-            durableWrites = durable;
-        }
+        RedoJournal journal = options.durability() == FtOptions.Durability.DISK
+                ? RedoJournal.create(RedoJournal.pathFor(disk.path()), RedoJournal.DEFAULT_CAPACITY) : null;
+        DurableWrites durable = journal != null
+                ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE, journal::roomWanted, journal::imageDurableUpTo)
+                : new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE);
+        durable.durableUpTo(writesIssued);
+        durableWrites = durable;
+        redoJournal = journal;
         return new BlockBackend() {
             @Override public long capacity() { return disk.capacity(); }
             @Override public byte[] readNow(long offset, int length) { return disk.readNow(offset, length); }
@@ -160,9 +168,11 @@ public final class Primary implements LiveRunner.Hooks {
             @Override
             public void write(long id, long offset, byte[] data) {
                 long index = writesIssued++;
+                if (journal != null) journal.append(index, offset, data, Primary.this::roomWanted);
                 if (gate.solo()) {
                     gate.hold(() -> {
                         disk.write(id, offset, data);
+                        durable.started(index);
                         return null;
                     });
                     return;
@@ -174,51 +184,62 @@ public final class Primary implements LiveRunner.Hooks {
 
             @Override
             public void flush(long id) {
-                if (gate.solo()) {
+                if (journal != null) {
+                    // Every write before this flush is in the journal: its fdatasync starts now, alone or paired.
+                    CompletableFuture<Void> f = journal.force();
+                    if (gate.solo()) {
+                        f.whenComplete((v, e) -> queue.put(new InputEvent.DiskDone(id, e == null ? VirtioBlk.S_OK : VirtioBlk.S_IOERR, null)));
+                        return;
+                    }
+                    gate.flushing(() -> durable(f));
+                } else if (gate.solo()) {
                     gate.ordered(() -> {
                         disk.flush(id);
                         return null;
                     });
                     return;
-                }
-                if (durable != null) {
+                } else {
                     gate.flushing(() -> {
                         durable.flush();
                         return null; // nothing waits for it: the backup's ack covers the writes
                     });
-                } else {
-                    gate.flushing(OutputGate.Io.of(() -> durable(disk.force()), () -> durable(disk.forceHere())));
                 }
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
         };
     }
 
-    /** Under REPLICA, a primary flushes by itself once this many writes the backup keeps are not durable. */
+    /**
+     * The journal has no room for the next write (the loop's thread waits): the writes it holds must reach
+     * the image and be flushed, so the entries their release waits for leave now, and a flush starts.
+     */
+    private void roomWanted() {
+        sendBatch();
+        DurableWrites d = durableWrites;
+        if (d != null) d.flushIfUndurable();
+    }
+
+    /** Under DISK with a disk: its redo journal. Null otherwise. */
+    private volatile RedoJournal redoJournal;
+
+    /** A primary flushes the image by itself once this many writes the backup keeps are not durable. */
     static final int MAX_UNDURABLE = 256;
 
-    /** Under REPLICA with a disk: its durable writes. Null otherwise. */
+    /** With a disk: its durable writes. Null otherwise. */
     private volatile DurableWrites durableWrites;
 
-    /** How many of the first guest writes the backup may forget: done on the shared disk, or under REPLICA durable. */
+    /** How many of the first guest writes the backup may forget: durable on the shared disk. */
     private long windowTrim() {
         DurableWrites d = durableWrites;
-        return d != null ? d.durable() : appliedWrites;
+        return d != null ? d.durable() : 0;
     }
 
-    /** Guest write {@code index}, released in gate order, is under way as {@code f}. */
+    /** Guest write {@code index}, released in gate order, is under way as {@code f}; a failure stops this primary. */
     private CompletableFuture<?> released(long index, DurableWrites durable, CompletableFuture<Void> f) {
-        applied(index, f);
-        if (durable != null) durable.started(index);
-        return null;
-    }
-
-    /** Counts guest write {@code index} as done on the shared disk when {@code f} is; a failure stops this primary. */
-    private CompletableFuture<?> applied(long index, CompletableFuture<Void> f) {
         f.whenComplete((v, e) -> {
             if (e != null) diskFailed(e);
-            else if (index >= appliedWrites) appliedWrites = index + 1;
         });
+        durable.started(index);
         return null;
     }
 
@@ -229,9 +250,8 @@ public final class Primary implements LiveRunner.Hooks {
         });
     }
 
-    /** Guest disk writes issued through {@link #outputRuled} (the loop's thread), and how many of the first are done. */
+    /** Guest disk writes issued through {@link #outputRuled} (the loop's thread). */
     private long writesIssued;
-    private volatile long appliedWrites;
 
     /**
      * The shared disk failed a write or flush the guest was told is done: this primary can no longer keep
@@ -244,6 +264,7 @@ public final class Primary implements LiveRunner.Hooks {
             defeated = true;
         }
         gate.discard();
+        abandonJournal();
         log.accept("the shared disk failed (" + cause.getMessage() + ") after the guest was told its request was done; "
                 + "this primary stops and leaves the service to its backup");
         Link l = link;
@@ -470,7 +491,32 @@ public final class Primary implements LiveRunner.Hooks {
         }
         gate.flush();
         if (trace != null) trace.flush();
+        if (!defeated) settleJournal();
         return end == LiveRunner.End.QUIT ? Outcome.QUIT : Outcome.GUEST_ENDED;
+    }
+
+    /** The service is lost: the journal takes no more writes, and a write waiting for its room goes on. */
+    private void abandonJournal() {
+        RedoJournal j = redoJournal;
+        if (j != null) j.abandon();
+    }
+
+    /**
+     * At the end of the run: when every write has reached the image (none is held for an ack that did not
+     * come), flushes it and deletes the journal, so that the next start has nothing to recover.
+     */
+    private void settleJournal() {
+        RedoJournal j = redoJournal;
+        DurableWrites d = durableWrites;
+        if (j == null || d == null || d.started() < writesIssued) return;
+        try {
+            d.flushAndWait(writesIssued);
+            j.delete();
+        } catch (java.util.concurrent.CompletionException e) {
+            j.close();
+            log.accept("cannot flush the shared disk at the end (" + e.getCause().getMessage() + "); its redo journal "
+                    + j.path() + " stays for the next start to apply");
+        }
     }
 
     public long stallMillis() { return stallNanos / 1_000_000; }
@@ -518,6 +564,7 @@ public final class Primary implements LiveRunner.Hooks {
             } else {
                 defeated = true;
                 gate.discard();
+                abandonJournal();
                 log.accept("lost the arbiter: the backup holds " + l.key + " and is the primary now; this primary stops");
                 LiveRunner r = runner;
                 if (r != null) r.quit();

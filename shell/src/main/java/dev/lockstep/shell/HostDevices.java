@@ -132,6 +132,15 @@ final class HostDevices implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes into the disk image the redo journal an FT primary left next to it (see
+     * {@code RedoJournal}): call before anything reads the image. Nothing without --drive or a journal.
+     */
+    static void applyJournal(RunOptions o, java.util.function.Consumer<String> log) {
+        String drive = o.driveFile();
+        if (drive != null) dev.lockstep.liveft.RedoJournal.recover(Path.of(drive), log);
+    }
+
     /** The devices the options ask for, as a trace header records them (a shared disk: `FileDisk` carries read data). */
     static Sessions.Devices describe(RunOptions o) {
         String drive = o.driveFile();

@@ -57,6 +57,7 @@ final class PrimaryCommand implements Callable<Integer> {
         dev.lockstep.liveft.FtOptions tuning = ft.options(); // bad values are refused before anything starts
         String me = ft.id("primary");
         Sessions.Spec spec = Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
+        HostDevices.applyJournal(options, log); // a pair that stopped with both sides gone left it
         TraceHeader header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
         HostInputQueue queue = new HostInputQueue();
         Machine m = new Machine(options.config(), options.rtcPort(), dev.lockstep.emulator.io.OutputSink.DISCARD);

@@ -71,7 +71,8 @@ final class RecordCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Sessions.Spec spec = spec();
         HostInputQueue queue = new HostInputQueue();
-        // The disk image goes into the header before the guest can write to it.
+        // The disk image goes into the header before the guest can write to it (and after an FT pair's journal).
+        HostDevices.applyJournal(options, msg -> System.err.println("lockstep: " + msg));
         var header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
         Machine m = new Machine(options.config(), options.rtcPort(), dev.lockstep.emulator.io.OutputSink.DISCARD);
         // SIGINT or SIGTERM (Ctrl-C on a cooked terminal, kill, timeout) ends the session as Ctrl-A X does:

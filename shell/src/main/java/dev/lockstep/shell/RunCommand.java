@@ -35,6 +35,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        HostDevices.applyJournal(options, msg -> System.err.println("lockstep: " + msg));
         HostInputQueue queue = new HostInputQueue();
         // SIGINT or SIGTERM (kill, timeout, Ctrl-C where the terminal is not raw) ends the run as Ctrl-A X does:
         // --stats is printed and the devices (the disk image's writes) are closed before the JVM exits.

@@ -72,6 +72,9 @@ public final class FileDisk implements BlockBackend, AutoCloseable {
 
     @Override public long capacity() { return capacity; }
 
+    /** The image file. */
+    public Path path() { return path; }
+
     @Override
     public void read(long id, long offset, int length) {
         request(false, Kind.READ, () -> {

@@ -1,0 +1,245 @@
+// The redo journal: what a start after both sides of a pair are gone writes into the image, and what it never does.
+package dev.lockstep.liveft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lockstep.emulator.LockstepException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class RedoJournalTest {
+    private static final int IMAGE = 64 * 1024;
+    /** Small, so that the ring wraps many times. */
+    private static final long CAPACITY = RedoJournal.RING_START + 70 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private record Write(long offset, byte[] data) {}
+
+    private static List<Write> writes(long seed, int n) {
+        Random r = new Random(seed);
+        List<Write> w = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = 1 + r.nextInt(r.nextBoolean() ? 600 : 6000);
+            byte[] d = new byte[len];
+            r.nextBytes(d);
+            w.add(new Write(r.nextInt(IMAGE - len), d));
+        }
+        return w;
+    }
+
+    private static byte[] apply(byte[] image, List<Write> writes, int from, int to) {
+        byte[] out = image.clone();
+        for (int i = from; i < to; i++) System.arraycopy(writes.get(i).data(), 0, out, (int) writes.get(i).offset(), writes.get(i).data().length);
+        return out;
+    }
+
+    private Path image(byte[] content) throws IOException {
+        Path p = dir.resolve("disk.img");
+        Files.write(p, content);
+        return p;
+    }
+
+    @Test
+    void aStartAfterACrashWritesEveryJournaledWriteTheImageMayLackInOrderAcrossManyWrapsOfTheRing() throws Exception {
+        List<Write> w = writes(1, 400);
+        Path img = image(new byte[IMAGE]);
+        byte[] durableImage = new byte[IMAGE];
+        int durable = 0;
+        try (RedoJournal j = RedoJournal.create(RedoJournal.pathFor(img), CAPACITY)) {
+            for (int i = 0; i < w.size(); i++) {
+                j.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
+                if (i % 7 == 6) {
+                    // The ring has room for a few dozen records: the image is made durable as the primary's
+                    // background flushes do, a few writes behind the journal.
+                    j.force().get(5, TimeUnit.SECONDS);
+                    durableImage = apply(durableImage, w, durable, i - 3);
+                    durable = i - 3;
+                    j.imageDurableUpTo(durable);
+                }
+            }
+            j.force().get(5, TimeUnit.SECONDS);
+            // SIGKILL here: the image has only the durable prefix, the journal the rest.
+        }
+        Files.write(img, durableImage);
+        List<String> said = new ArrayList<>();
+        long applied = RedoJournal.recover(img, said::add);
+        assertThat(Files.readAllBytes(img)).isEqualTo(apply(new byte[IMAGE], w, 0, w.size()));
+        assertThat(applied).as("the records from the header's on").isBetween((long) w.size() - durable, (long) w.size() - durable + 7);
+        assertThat(Files.exists(RedoJournal.pathFor(img))).as("a recovered journal is deleted").isFalse();
+        assertThat(said).singleElement().asString().contains("redo journal");
+        assertThat(RedoJournal.recover(img, said::add)).as("nothing left to recover").isEqualTo(-1);
+    }
+
+    @Test
+    void aTornRecordEndsRecoveryThereAndNothingAfterItIsWritten() throws Exception {
+        List<Write> w = writes(2, 6);
+        Path img = image(new byte[IMAGE]);
+        Path jp = RedoJournal.pathFor(img);
+        try (RedoJournal j = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY)) {
+            for (int i = 0; i < w.size(); i++) j.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
+            j.force().get(5, TimeUnit.SECONDS);
+        }
+        // Tear the fourth record: one byte of its data, as a crash halfway through its write would leave it.
+        long at = RedoJournal.RING_START;
+        for (int i = 0; i < 3; i++) at += RedoJournal.recordLength(w.get(i).data().length);
+        try (RandomAccessFile f = new RandomAccessFile(jp.toFile(), "rw")) {
+            f.seek(at + RedoJournal.RECORD_HEADER + 1);
+            int b = f.read();
+            f.seek(at + RedoJournal.RECORD_HEADER + 1);
+            f.write(b ^ 0x40);
+        }
+        assertThat(RedoJournal.recover(img, s -> { })).isEqualTo(3);
+        assertThat(Files.readAllBytes(img)).isEqualTo(apply(new byte[IMAGE], w, 0, 3));
+    }
+
+    @Test
+    void aNewJournalReplacesTheOldOneWhoseRecordsNeverReachTheImage() throws Exception {
+        List<Write> w = writes(3, 10);
+        Path img = image(new byte[IMAGE]);
+        Path jp = RedoJournal.pathFor(img);
+        RedoJournal old = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY);
+        for (int i = 0; i < 10; i++) old.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
+        old.force().get(5, TimeUnit.SECONDS);
+        // A backup goes live: it has written its window into the image and replaces the journal, while the
+        // old primary, cut off, still appends to the file it has open.
+        try (RedoJournal fresh = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY)) {
+            fresh.append(0, w.get(0).offset(), w.get(0).data(), () -> { });
+            fresh.force().get(5, TimeUnit.SECONDS);
+            List<Write> more = writes(4, 5);
+            for (int i = 0; i < 5; i++) old.append(10 + i, more.get(i).offset(), more.get(i).data(), () -> { });
+            old.force().get(5, TimeUnit.SECONDS);
+            old.delete(); // the old primary settling: the path is no longer its journal
+            assertThat(Files.exists(jp)).as("the old primary must not delete the new journal").isTrue();
+        }
+        assertThat(RedoJournal.recover(img, s -> { })).isEqualTo(1);
+        assertThat(Files.readAllBytes(img)).isEqualTo(apply(new byte[IMAGE], w, 0, 1));
+    }
+
+    @Test
+    void aTornHeaderFallsBackToTheOtherSlotWhichStillFindsEveryRecordItNeeds() throws Exception {
+        List<Write> w = writes(5, 12);
+        Path img = image(new byte[IMAGE]);
+        Path jp = RedoJournal.pathFor(img);
+        byte[] durableImage;
+        try (RedoJournal j = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY)) {
+            for (int i = 0; i < 12; i++) j.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
+            j.force().get(5, TimeUnit.SECONDS);
+            j.imageDurableUpTo(4);
+            awaitHeader(jp, 4);
+            j.imageDurableUpTo(8);
+            awaitHeader(jp, 8);
+            durableImage = apply(new byte[IMAGE], w, 0, 8);
+        }
+        Files.write(img, durableImage);
+        // The slot written last (sequence 3, odd) is torn: recovery starts from write 4 instead of 8.
+        try (RandomAccessFile f = new RandomAccessFile(jp.toFile(), "rw")) {
+            f.seek(512 + 40);
+            f.write(0x5a);
+        }
+        assertThat(RedoJournal.recover(img, s -> { })).isEqualTo(8);
+        assertThat(Files.readAllBytes(img)).isEqualTo(apply(new byte[IMAGE], w, 0, 12));
+    }
+
+    /** Waits for the journal's thread to have moved the header to {@code index} (it does so in the background). */
+    private static void awaitHeader(Path jp, long index) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            byte[] b = Files.readAllBytes(jp);
+            var bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long s0 = bb.getLong(8), s1 = bb.getLong(512 + 8);
+            long idx = s0 > s1 ? bb.getLong(32) : bb.getLong(512 + 32);
+            if (idx == index) return;
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the header never moved to " + index);
+    }
+
+    @Test
+    void aFullRingHoldsTheNextWriteUntilTheImageIsDurableAndAsksForTheEntriesFirst() throws Exception {
+        Path img = image(new byte[IMAGE]);
+        byte[] d = new byte[4000];
+        try (RedoJournal j = RedoJournal.create(RedoJournal.pathFor(img), CAPACITY)) {
+            int i = 0;
+            long used = 0;
+            while (used + RedoJournal.recordLength(d.length) <= CAPACITY - RedoJournal.RING_START) {
+                j.append(i++, 0, d, () -> { throw new AssertionError("room was left"); });
+                used += RedoJournal.recordLength(d.length);
+            }
+            AtomicInteger asked = new AtomicInteger();
+            CountDownLatch appended = new CountDownLatch(1);
+            int next = i;
+            Thread loop = new Thread(() -> {
+                j.append(next, 0, d, asked::incrementAndGet);
+                appended.countDown();
+            });
+            loop.start();
+            assertThat(appended.await(300, TimeUnit.MILLISECONDS)).as("no room yet").isFalse();
+            assertThat(asked.get()).as("the held writes' entries are sent once, before waiting").isEqualTo(1);
+            assertThat(j.roomWanted()).isTrue();
+            j.imageDurableUpTo(1);
+            assertThat(appended.await(5, TimeUnit.SECONDS)).as("one record's room is enough").isTrue();
+            assertThat(j.roomWanted()).isFalse();
+            loop.join();
+        }
+    }
+
+    @Test
+    void anAbandonedJournalLetsAWaitingWriteGoOnAndTakesNoMore() throws Exception {
+        Path img = image(new byte[IMAGE]);
+        byte[] d = new byte[30_000];
+        try (RedoJournal j = RedoJournal.create(RedoJournal.pathFor(img), CAPACITY)) {
+            j.append(0, 0, d, () -> { });
+            j.append(1, 0, d, () -> { });
+            CountDownLatch returned = new CountDownLatch(1);
+            Thread loop = new Thread(() -> {
+                j.append(2, 0, d, () -> { });
+                returned.countDown();
+            });
+            loop.start();
+            assertThat(returned.await(200, TimeUnit.MILLISECONDS)).isFalse();
+            j.abandon();
+            assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
+            loop.join();
+        }
+    }
+
+    @Test
+    void aSettledJournalIsGoneAndAnUnreadableOneIsRefusedNotGuessedAt() throws Exception {
+        Path img = image(new byte[IMAGE]);
+        Path jp = RedoJournal.pathFor(img);
+        RedoJournal j = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY);
+        j.append(0, 0, new byte[10], () -> { });
+        j.delete();
+        assertThat(Files.exists(jp)).isFalse();
+        assertThatThrownBy(() -> j.append(1, 0, new byte[10], () -> { })).isInstanceOf(LockstepException.class);
+
+        Files.write(jp, new byte[8192]);
+        assertThatThrownBy(() -> RedoJournal.recover(img, s -> { })).isInstanceOf(LockstepException.class)
+                .hasMessageContaining("no valid header").hasMessageContaining("Move the journal aside");
+        assertThat(Files.exists(jp)).isTrue();
+    }
+
+    @Test
+    void aWriteLargerThanTheRingIsRefused() throws Exception {
+        Path img = image(new byte[IMAGE]);
+        try (RedoJournal j = RedoJournal.create(RedoJournal.pathFor(img), CAPACITY)) {
+            assertThatThrownBy(() -> j.append(0, 0, new byte[(int) CAPACITY], () -> { }))
+                    .isInstanceOf(LockstepException.class).hasMessageContaining("does not fit");
+        }
+    }
+}
