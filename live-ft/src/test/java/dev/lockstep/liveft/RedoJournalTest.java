@@ -58,31 +58,40 @@ class RedoJournalTest {
     void aStartAfterACrashWritesEveryJournaledWriteTheImageMayLackInOrderAcrossManyWrapsOfTheRing() throws Exception {
         List<Write> w = writes(1, 400);
         Path img = image(new byte[IMAGE]);
+        Path jp = RedoJournal.pathFor(img);
         byte[] durableImage = new byte[IMAGE];
         int durable = 0;
-        try (RedoJournal j = RedoJournal.create(RedoJournal.pathFor(img), CAPACITY)) {
+        // A crash after every seventh write: the journal as it is on disk then, and the image's durable prefix.
+        record Crash(int writes, int durable, Path journal, byte[] image) {}
+        List<Crash> crashes = new ArrayList<>();
+        try (RedoJournal j = RedoJournal.create(jp, CAPACITY)) {
             for (int i = 0; i < w.size(); i++) {
                 j.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
                 if (i % 7 == 6) {
+                    j.force().get(5, TimeUnit.SECONDS);
+                    Path copy = dir.resolve("crash-" + i);
+                    Files.copy(jp, copy);
+                    crashes.add(new Crash(i + 1, durable, copy, durableImage));
                     // The ring has room for a few dozen records: the image is made durable as the primary's
                     // background flushes do, a few writes behind the journal.
-                    j.force().get(5, TimeUnit.SECONDS);
                     durableImage = apply(durableImage, w, durable, i - 3);
                     durable = i - 3;
                     j.imageDurableUpTo(durable);
                 }
             }
-            j.force().get(5, TimeUnit.SECONDS);
-            // SIGKILL here: the image has only the durable prefix, the journal the rest.
         }
-        Files.write(img, durableImage);
-        List<String> said = new ArrayList<>();
-        long applied = RedoJournal.recover(img, said::add);
-        assertThat(Files.readAllBytes(img)).isEqualTo(apply(new byte[IMAGE], w, 0, w.size()));
-        assertThat(applied).as("the records from the header's on").isBetween((long) w.size() - durable, (long) w.size() - durable + 7);
-        assertThat(Files.exists(RedoJournal.pathFor(img))).as("a recovered journal is deleted").isFalse();
-        assertThat(said).singleElement().asString().contains("redo journal");
-        assertThat(RedoJournal.recover(img, said::add)).as("nothing left to recover").isEqualTo(-1);
+        for (Crash c : crashes) {
+            Files.write(img, c.image());
+            Files.copy(c.journal(), jp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            List<String> said = new ArrayList<>();
+            long applied = RedoJournal.recover(img, said::add);
+            assertThat(Files.readAllBytes(img)).as("after %d writes", c.writes()).isEqualTo(apply(new byte[IMAGE], w, 0, c.writes()));
+            assertThat(applied).as("the records from the header's on, after %d writes", c.writes())
+                    .isBetween((long) c.writes() - c.durable(), (long) c.writes() - c.durable() + 7);
+            assertThat(Files.exists(jp)).as("a recovered journal is deleted").isFalse();
+            assertThat(said).singleElement().asString().contains("redo journal");
+        }
+        assertThat(RedoJournal.recover(img, s -> { })).as("nothing left to recover").isEqualTo(-1);
     }
 
     @Test
@@ -146,6 +155,12 @@ class RedoJournalTest {
             durableImage = apply(new byte[IMAGE], w, 0, 8);
         }
         Files.write(img, durableImage);
+        Path intact = dir.resolve("intact.redo");
+        Files.copy(jp, intact);
+        assertThat(RedoJournal.recover(img, s -> { })).as("from the newer header, in slot 1").isEqualTo(4);
+        assertThat(Files.readAllBytes(img)).isEqualTo(apply(new byte[IMAGE], w, 0, 12));
+        Files.write(img, durableImage);
+        Files.move(intact, jp);
         // The slot written last (sequence 3, odd) is torn: recovery starts from write 4 instead of 8.
         try (RandomAccessFile f = new RandomAccessFile(jp.toFile(), "rw")) {
             f.seek(512 + 40);

@@ -69,13 +69,24 @@ class KvServerFailoverTest {
                 w.stop();
             }
             w.assertEveryAcknowledgedWriteReads();
-            client.shutdown();
-            assertThat(backup.process().waitFor()).as(backup.log()).isZero();
+            String coldSays;
+            if (durability.equals("disk")) {
+                // The last primary, alone, dies too: its redo journal stays, and the next start applies it.
+                backup.sigkill();
+                assertThat(dir.resolve("kv.img.redo")).exists();
+                coldSays = "from the redo journal";
+            } else {
+                client.shutdown();
+                assertThat(backup.process().waitFor()).as(backup.log()).isZero();
+                coldSays = "listening on";
+            }
 
             // The shared disk alone holds every acknowledged write, whichever primary wrote it (or wrote it
             // again on going live): kvserver started cold on it, in a plain run, reads them all back.
             FtProcesses.Child cold = ft.start("cold", concat(new String[] {"run"}, devices, new String[] {"kvserver"}));
+            cold.await(coldSays, LIVENESS_MS);
             cold.await("listening on", LIVENESS_MS);
+            assertThat(dir.resolve("kv.img.redo")).doesNotExist();
             w.assertEveryAcknowledgedWriteReads();
             client.shutdown();
             assertThat(cold.process().waitFor()).as(cold.log()).isZero();

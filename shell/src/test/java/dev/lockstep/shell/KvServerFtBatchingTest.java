@@ -35,9 +35,11 @@ class KvServerFtBatchingTest {
 
             for (int i = 0; i < PUTS; i++) client.put("k" + (i % 50), "v" + i);
             assertThat(client.get("k49")).contains("v" + (PUTS - 1));
+            assertThat(dir.resolve("kv.img.redo")).as("under --durability disk the primary journals its writes").exists();
             client.shutdown();
             assertThat(primary.process().waitFor()).as(primary.log()).isZero();
             assertThat(backup.process().waitFor()).as(backup.log()).isZero();
+            assertThat(dir.resolve("kv.img.redo")).as("a pair that ends cleanly leaves nothing to recover").doesNotExist();
 
             Matcher m = Pattern.compile("bytes sent to backups in ([0-9,]+) batches").matcher(primary.log());
             assertThat(m.find()).as(primary.log()).isTrue();
