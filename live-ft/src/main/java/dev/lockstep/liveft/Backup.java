@@ -47,8 +47,8 @@ public final class Backup {
 
         /**
          * The primary failed and this backup won the arbiter: go live with this machine and trace, after
-         * writing {@code unapplied} to the shared disk, in order: writes the guest saw complete that the
-         * primary may not have done yet (see {@link Primary#outputRuled}).
+         * writing {@code unapplied} to the shared disk, in order, and flushing it: writes the guest saw
+         * complete that the disk may lack, not being durable on it yet (see {@link Primary#outputRuled}).
          */
         record Live(Machine machine, TraceWriter trace, TraceHeader header, String consoleAddress, String pairKey,
                     java.util.List<Write> unapplied) implements Result {}
@@ -81,9 +81,9 @@ public final class Backup {
     private volatile long persistedSeq, replayedInstret;
     /** Why the channel is no longer read (a loss, or the BYE); null while it is. */
     private volatile String lostWhy;
-    /** How many of the guest's disk writes the primary has done (all those numbered below). */
-    private long primaryApplied;
-    /** The writes replayed here that the primary may not have done, numbered from {@link #windowFirst}. */
+    /** How many of the guest's disk writes the primary reports durable on the shared disk (all those numbered below). */
+    private long primaryDurable;
+    /** The writes replayed here that the shared disk may lack, numbered from {@link #windowFirst}. */
     private final ArrayDeque<Write> window = new ArrayDeque<>();
     private long windowFirst;
 
@@ -113,7 +113,7 @@ public final class Backup {
         // A shared disk's reads come from the log: the referenced disk image itself is never needed here.
         Sessions.Devices.of(th.machineConfig()).attachForReplay(machine, images);
         windowFirst = h.firstWrite();
-        primaryApplied = h.firstWrite();
+        primaryDurable = h.firstWrite();
         VirtioBlk blk = machine.virtioDevice(VirtioBlk.class);
         if (blk != null) blk.switchBackend(remembering(blk.backend()));
         Sessions.spec(th, images).bootInto(machine);
@@ -203,7 +203,7 @@ public final class Backup {
         }
         trace.flush();
         log.accept(String.format("won the arbiter: going live at instruction %,d", machine.instret()));
-        forgetApplied();
+        forgetDurable();
         return new Result.Live(machine, trace, th, h.consoleAddress(), h.pairKey(), java.util.List.copyOf(window));
     }
 
@@ -256,7 +256,7 @@ public final class Backup {
                     // can replay them, and the output rule needs no more. They are written to the trace as they
                     // are replayed, so a backup killed before that loses only the trace's tail, never the service.
                     persistedSeq = b.lastSeq();
-                    primaryApplied = b.appliedWrites();
+                    primaryDurable = b.durableWrites();
                     unacked++;
                     pending.addAll(b.entries());
                 }
@@ -333,14 +333,14 @@ public final class Backup {
             public void write(long id, long offset, byte[] data) {
                 replay.write(id, offset, data);
                 window.add(new Write(offset, data));
-                forgetApplied();
+                forgetDurable();
             }
         };
     }
 
-    private void forgetApplied() {
-        long applied = primaryApplied;
-        while (windowFirst < applied && !window.isEmpty()) {
+    private void forgetDurable() {
+        long durable = primaryDurable;
+        while (windowFirst < durable && !window.isEmpty()) {
             window.poll();
             windowFirst++;
         }

@@ -81,20 +81,20 @@ final class Wire {
     }
 
     /**
-     * A batch of entries: the first one's sequence number, how many of the guest's disk writes are on the
-     * shared disk (all those numbered below it; see {@link Primary#outputRuled}), then the entries in the
+     * A batch of entries: the first one's sequence number, how many of the guest's disk writes are durable
+     * on the shared disk (all those numbered below it; see {@link Primary#outputRuled}), then the entries in the
      * trace codec.
      */
-    static byte[] entries(long firstSeq, long appliedWrites, List<LogEntry> entries, EntryEncoder encoder) {
+    static byte[] entries(long firstSeq, long durableWrites, List<LogEntry> entries, EntryEncoder encoder) {
         return write(out -> {
             out.writeLong(firstSeq);
-            out.writeLong(appliedWrites);
+            out.writeLong(durableWrites);
             out.writeInt(entries.size());
             for (LogEntry e : entries) encoder.write(e, out);
         });
     }
 
-    record Batch(long firstSeq, long appliedWrites, List<LogEntry> entries) {
+    record Batch(long firstSeq, long durableWrites, List<LogEntry> entries) {
         long lastSeq() { return firstSeq + entries.size() - 1; }
     }
 

@@ -84,7 +84,7 @@ final class BackupCommand implements Callable<Integer> {
                 Primary p = new Primary(live.machine(), live.header(), writer, service, queue, arb, ft.secret(), tuning, me, log);
                 p.solo();
                 int again = devices.writeAgain(live.unapplied());
-                if (again > 0) log.accept("wrote again " + again + " disk writes the old primary may not have done");
+                if (again > 0) log.accept("wrote again " + again + " disk writes the old primary may not have made durable");
                 int reissued = devices.underOutputRule(p, live.machine());
                 if (reissued > 0) log.accept("re-issued " + reissued + " disk requests that were in flight");
                 p.acceptJoins(server);

@@ -76,7 +76,7 @@ final class HostDevices implements AutoCloseable {
     }
 
     /**
-     * Writes to the shared disk, in order, and makes durable the writes a failed primary may not have done
+     * Writes to the shared disk, in order, and makes durable the writes a failed primary may not have made durable
      * (see {@code Backup.Result.Live#unapplied}) before the machine runs on. Returns how many it wrote.
      */
     int writeAgain(java.util.List<Backup.Write> writes) {
