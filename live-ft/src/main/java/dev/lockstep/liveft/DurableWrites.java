@@ -23,6 +23,12 @@ final class DurableWrites {
     private final int maxUndurable;
     private volatile long started;
     private final AtomicLong durable = new AtomicLong();
+    /** Bytes of the writes started, and of those durable, since this count began. */
+    private volatile long startedBytes;
+    private final AtomicLong durableBytes = new AtomicLong();
+
+    /** Bytes not durable that make a flush (the backup keeps them in memory; the journal's ring is larger). */
+    static final long MAX_UNDURABLE_BYTES = 16L << 20;
     private final BooleanSupplier urgent;
     private final LongConsumer onDurable;
     private volatile boolean forcing;
@@ -46,10 +52,14 @@ final class DurableWrites {
         this(force, failed, maxUndurable, () -> false, n -> { });
     }
 
-    /** Guest write {@code index} has been handed to the disk, after every write before it. */
-    void started(long index) {
+    /** Guest write {@code index}, of {@code bytes}, has been handed to the disk, after every write before it. */
+    void started(long index, int bytes) {
+        startedBytes += bytes; // one thread at a time starts writes: the gate's releasing thread or the loop
         if (index + 1 > started) started = index + 1;
-        if ((started - durable.get() >= maxUndurable || urgent.getAsBoolean()) && !forcing) flush();
+        if ((started - durable.get() >= maxUndurable || startedBytes - durableBytes.get() >= MAX_UNDURABLE_BYTES
+                || urgent.getAsBoolean()) && !forcing) {
+            flush();
+        }
     }
 
     /** Flushes if writes started are not durable and no flush is under way (the journal wants room). */
@@ -59,7 +69,7 @@ final class DurableWrites {
 
     /** Flushes behind the writes started so far, which count as durable once it is done. */
     void flush() {
-        long covered = started;
+        long covered = started, coveredBytes = startedBytes;
         forcing = true;
         force.get().whenComplete((v, e) -> {
             forcing = false;
@@ -68,6 +78,7 @@ final class DurableWrites {
                 return;
             }
             durable.accumulateAndGet(covered, Math::max);
+            durableBytes.accumulateAndGet(coveredBytes, Math::max);
             onDurable.accept(durable.get());
             if (urgent.getAsBoolean()) flushIfUndurable();
         });
@@ -87,6 +98,7 @@ final class DurableWrites {
      * flush has completed): counting goes on from there.
      */
     void durableUpTo(long n) {
+        if (n >= started) durableBytes.accumulateAndGet(startedBytes, Math::max); // every write started is durable
         if (n > started) started = n;
         durable.accumulateAndGet(n, Math::max);
         onDurable.accept(durable.get());

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -140,13 +141,17 @@ public final class Primary implements LiveRunner.Hooks {
      * reply waits for the later of the two, not for a round trip and then an fdatasync. The journal is
      * created here (replacing one a failed primary left: a backup going live has written its window first)
      * and written also while running alone, so that it always holds every write the image may lack.
-     * <li>{@link FtOptions.Durability#REPLICA}: nothing more; a flush only starts the image's.
+     * <li>{@link FtOptions.Durability#REPLICA}: nothing more; a flush only starts the image's. A journal
+     * left by a primary under DISK is deleted here.
      * </ul>
      * Running alone without a journal, requests complete when done, as in a plain run.
      */
     public BlockBackend outputRuled(FileDisk disk) {
-        RedoJournal journal = options.durability() == FtOptions.Durability.DISK
-                ? RedoJournal.create(RedoJournal.pathFor(disk.path()), RedoJournal.DEFAULT_CAPACITY) : null;
+        Path journalPath = RedoJournal.pathFor(disk.path());
+        boolean journaled = options.durability() == FtOptions.Durability.DISK;
+        // Under REPLICA, an old primary's journal (it ran under DISK) must never be applied over these writes.
+        if (!journaled) RedoJournal.discard(journalPath);
+        RedoJournal journal = journaled ? RedoJournal.create(journalPath, RedoJournal.DEFAULT_CAPACITY) : null;
         DurableWrites durable = journal != null
                 ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE, journal::roomWanted, journal::imageDurableUpTo)
                 : new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE);
@@ -168,17 +173,24 @@ public final class Primary implements LiveRunner.Hooks {
             @Override
             public void write(long id, long offset, byte[] data) {
                 long index = writesIssued++;
-                if (journal != null) journal.append(index, offset, data, Primary.this::roomWanted);
+                if (journal != null) {
+                    try {
+                        journal.append(index, offset, data, Primary.this::roomWanted);
+                    } catch (java.io.UncheckedIOException e) {
+                        diskFailed(e.getCause()); // the write cannot be made durable as promised
+                        return;
+                    }
+                }
                 if (gate.solo()) {
                     gate.hold(() -> {
                         disk.write(id, offset, data);
-                        durable.started(index);
+                        durable.started(index, data.length);
                         return null;
                     });
                     return;
                 }
-                gate.hold(OutputGate.Io.of(() -> released(index, durable, disk.apply(offset, data)),
-                        () -> released(index, durable, disk.applyHere(offset, data))));
+                gate.hold(OutputGate.Io.of(() -> released(index, data.length, durable, disk.apply(offset, data)),
+                        () -> released(index, data.length, durable, disk.applyHere(offset, data))));
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
 
@@ -235,11 +247,11 @@ public final class Primary implements LiveRunner.Hooks {
     }
 
     /** Guest write {@code index}, released in gate order, is under way as {@code f}; a failure stops this primary. */
-    private CompletableFuture<?> released(long index, DurableWrites durable, CompletableFuture<Void> f) {
+    private CompletableFuture<?> released(long index, int bytes, DurableWrites durable, CompletableFuture<Void> f) {
         f.whenComplete((v, e) -> {
             if (e != null) diskFailed(e);
         });
-        durable.started(index);
+        durable.started(index, bytes);
         return null;
     }
 

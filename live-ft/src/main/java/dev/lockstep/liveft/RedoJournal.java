@@ -118,6 +118,18 @@ public final class RedoJournal implements AutoCloseable {
     }
 
     /**
+     * Deletes the journal at {@code path}, if any, without applying it: a primary without a journal
+     * (under REPLICA) takes over from one that had one, after writing the writes its image may lack.
+     */
+    public static void discard(Path path) {
+        try {
+            if (Files.deleteIfExists(path)) forceDirectory(path);
+        } catch (IOException e) {
+            throw new LockstepException("cannot delete the redo journal " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Writes the write whose index is the next one ({@code index}, checked) at once, to the page cache.
      * When the ring has no room, runs {@code beforeWait} (which must see that the writes held for the
      * backup's ack get it: the entries they wait for are sent) and waits for the image to become durable
