@@ -259,6 +259,60 @@ public class FtKvBench {
      * the measurements of a round are seconds apart and see the same machine. A ratio is the median of
      * the rounds' ratios of an FT side to the plain run.
      */
+    /**
+     * {@code n} failovers of a kvserver pair under one client writing: SIGKILL of the primary to the first
+     * answer from the new primary (the client re-sends every 10 ms, so that its wait adds little), each new
+     * primary getting a new backup through --join, whose state-transfer pause its log gives.
+     */
+    static void failovers(String arbiter, String durability, int n) throws Exception {
+        KvClient c = new KvClient().retryEvery(Duration.ofMillis(10)).giveUpAfter(Duration.ofSeconds(60));
+        int wire = udpPort(), bp = tcpPort();
+        String tag = "fo-" + durability;
+        String[] dev = {"--drive", "file=" + disk(tag + ".img"), "--netdev", netdev(wire, c), "--durability", durability};
+        List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", tag + "-trace-0"));
+        b.addAll(List.of(dev));
+        String backupName = tag + "-b0";
+        Process backup = start(backupName, HOST_B, b.toArray(String[]::new));
+        await(backupName, "waiting for the primary");
+        List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
+                "--console", "" + tcpPort()));
+        pr.addAll(List.of(dev));
+        pr.add("kvserver");
+        Process primary = start(tag + "-p", HOST_A, pr.toArray(String[]::new));
+        await(backupName, "backing up primary");
+        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+        double[] took = new double[n];
+        List<Double> pauses = new ArrayList<>();
+        int joinPort = bp;
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 300; k++) c.put("f" + (k % 50), "v" + i + "-" + k);
+            long kill = System.nanoTime();
+            primary.destroyForcibly();
+            c.put("f0", "after-" + i); // answered by the new primary
+            took[i] = (System.nanoTime() - kill) / 1e6;
+            primary = backup;
+            String next = tag + "-b" + (i + 1);
+            int port = tcpPort();
+            List<String> j = new ArrayList<>(List.of("backup", "--join", "127.0.0.1:" + joinPort, "--listen", "" + port,
+                    "--arbiter", arbiter, "--trace", tag + "-trace-" + (i + 1)));
+            j.addAll(List.of(dev));
+            backup = start(next, HOST_B, j.toArray(String[]::new));
+            await(next, "backing up primary");
+            var m = java.util.regex.Pattern.compile("state transfer: ([0-9.]+) ms").matcher(log(backupName));
+            while (m.find()) pauses.add(Double.parseDouble(m.group(1)));
+            backupName = next;
+            joinPort = port;
+        }
+        c.shutdown();
+        primary.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        c.close();
+        Arrays.sort(took);
+        double[] p = pauses.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf("failover (kvserver, --durability %s), SIGKILL -> first answer from the new primary: median %.0f ms, max %.0f ms"
+                + " (n=%d); --join pause median %.1f ms, max %.1f ms (n=%d)%n", durability, took[n / 2], took[n - 1], n,
+                p.length == 0 ? Double.NaN : p[p.length / 2], p.length == 0 ? Double.NaN : p[p.length - 1], p.length);
+    }
+
     public static void main(String[] args) throws Exception {
         List<String> a = new ArrayList<>(List.of(args));
         boolean pin = a.remove("--pin");
@@ -268,6 +322,13 @@ public class FtKvBench {
             durabilities = List.of(a.get(d + 1).split(","));
             a.remove(d + 1);
             a.remove(d);
+        }
+        int failovers = 0;
+        int fo = a.indexOf("--failovers");
+        if (fo >= 0) {
+            failovers = Integer.parseInt(a.get(fo + 1));
+            a.remove(fo + 1);
+            a.remove(fo);
         }
         launcher = a.get(0);
         double seconds = a.size() > 1 ? Double.parseDouble(a.get(1)) : 10;
@@ -361,6 +422,9 @@ public class FtKvBench {
             System.out.println("requests/s, latencies, CPU/request and cs/req are over all the measured slices of a side; CPU/request and"
                     + " cs/req count the server processes (the primary and the backup under FT); log Mbit/s: bytes the primary sent to"
                     + " its backup (boot and idle heartbeats included) over the time it was under load");
+            for (String du : durabilities) {
+                if (failovers > 0) failovers(arbiter, du, failovers);
+            }
         } finally {
             for (Process p : children) p.destroyForcibly();
             if (disks != dir) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FT benchmarks (docs/live-ft.md): kvcons alone vs under FT, logging bandwidth, failover time, --join pause.
 # Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers)
-#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin] [--durability disk,replica]
+#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin] [--durability disk,replica] [--failovers N]
 #                                                          kvserver: `lockstep run` vs primary + backup (one pair per
 #                                                          --durability, default both), all up side
 #                                                          by side and loaded in turn, ROUNDS slices of SECONDS each,
@@ -9,7 +9,9 @@
 #                                                          5 rounds, 15 s warm-up; disk images in a temporary directory,
 #                                                          or DISK_DIR, e.g. /dev/shm to leave the disk's latency out;
 #                                                          --pin: primary and backup on separate halves of the CPUs,
-#                                                          as on two hosts)
+#                                                          as on two hosts; --failovers N: then N SIGKILLs of a kvserver
+#                                                          primary per --durability, timed to the first answer from
+#                                                          the new primary, each followed by a --join)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/lockstep" --version >/dev/null   # build first
