@@ -31,9 +31,11 @@ final class FtCommon {
     long maxLagInstructions;
 
     @Option(names = "--durability", paramLabel = "disk|replica", defaultValue = "disk",
-            description = "What a reply behind a guest's disk flush waits for, with a backup: disk, the flush on the shared "
-                    + "disk (and the backup's ack); replica, the backup's ack alone (the backup keeps the writes until they "
-                    + "are durable, so a reply survives either side's failure, not both). Default: ${DEFAULT-VALUE}.")
+            description = "What a reply behind a guest's disk flush waits for, with a backup: disk, the flush durable on the "
+                    + "primary's disk (in a redo journal next to the image, IMAGE.redo, which the next start writes into the "
+                    + "image if both sides died) and the backup's ack; replica, the backup's ack alone (the backup keeps the "
+                    + "writes until they are durable, so a reply survives either side's failure, not both). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String durability;
 
     /** --durability: disk | replica, case-insensitive. */

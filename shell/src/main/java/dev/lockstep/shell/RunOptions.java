@@ -43,7 +43,8 @@ final class RunOptions {
     String append;
 
     @Option(names = "--drive", paramLabel = "file=IMG[,format=raw]",
-            description = "A virtio-blk disk backed by a raw image file (size a multiple of 512 bytes).")
+            description = "A virtio-blk disk backed by a raw image file (size a multiple of 512 bytes). A redo journal an FT "
+                    + "primary left next to it (IMG.redo) is written into it first.")
     String drive;
 
     @Option(names = "--netdev", paramLabel = "dgram,local=HOST:PORT,remote=HOST:PORT",
