@@ -48,6 +48,12 @@ class RedoJournalTest {
         return out;
     }
 
+    /** Journals writes {@code from} to {@code to} of {@code w} as numbers {@code first}.. and makes them durable. */
+    private static void journal(RedoJournal j, List<Write> w, int from, int to, long first) throws Exception {
+        for (int i = from; i < to; i++) j.append(first + i - from, w.get(i).offset(), w.get(i).data(), () -> { });
+        j.force().get(5, TimeUnit.SECONDS);
+    }
+
     private Path image(byte[] content) throws IOException {
         Path p = dir.resolve("disk.img");
         Files.write(p, content);
@@ -100,8 +106,7 @@ class RedoJournalTest {
         Path img = image(new byte[IMAGE]);
         Path jp = RedoJournal.pathFor(img);
         try (RedoJournal j = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY)) {
-            for (int i = 0; i < w.size(); i++) j.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
-            j.force().get(5, TimeUnit.SECONDS);
+            journal(j, w, 0, w.size(), 0);
         }
         // Tear the fourth record: one byte of its data, as a crash halfway through its write would leave it.
         long at = RedoJournal.RING_START;
@@ -122,16 +127,12 @@ class RedoJournalTest {
         Path img = image(new byte[IMAGE]);
         Path jp = RedoJournal.pathFor(img);
         RedoJournal old = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY);
-        for (int i = 0; i < 10; i++) old.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
-        old.force().get(5, TimeUnit.SECONDS);
+        journal(old, w, 0, 10, 0);
         // A backup goes live: it has written its window into the image and replaces the journal, while the
         // old primary, cut off, still appends to the file it has open.
         try (RedoJournal fresh = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY)) {
-            fresh.append(0, w.get(0).offset(), w.get(0).data(), () -> { });
-            fresh.force().get(5, TimeUnit.SECONDS);
-            List<Write> more = writes(4, 5);
-            for (int i = 0; i < 5; i++) old.append(10 + i, more.get(i).offset(), more.get(i).data(), () -> { });
-            old.force().get(5, TimeUnit.SECONDS);
+            journal(fresh, w, 0, 1, 0);
+            journal(old, writes(4, 5), 0, 5, 10);
             old.delete(); // the old primary settling: the path is no longer its journal
             assertThat(Files.exists(jp)).as("the old primary must not delete the new journal").isTrue();
         }
@@ -146,8 +147,7 @@ class RedoJournalTest {
         Path jp = RedoJournal.pathFor(img);
         byte[] durableImage;
         try (RedoJournal j = RedoJournal.create(jp, RedoJournal.DEFAULT_CAPACITY)) {
-            for (int i = 0; i < 12; i++) j.append(i, w.get(i).offset(), w.get(i).data(), () -> { });
-            j.force().get(5, TimeUnit.SECONDS);
+            journal(j, w, 0, 12, 0);
             j.imageDurableUpTo(4);
             awaitHeader(jp, 4);
             j.imageDurableUpTo(8);
