@@ -257,6 +257,7 @@ public final class RedoJournal implements AutoCloseable {
                     movePos = positions.isEmpty() ? nextPos : positions.peek()[1];
                     if (movePos <= headerPos) moveTo = -1;
                 }
+                if (moveTo < 0 && done.isEmpty()) continue; // the header is where it should be: nothing to sync
             }
             IOException e = null;
             try {
