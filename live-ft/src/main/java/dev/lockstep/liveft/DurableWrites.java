@@ -67,11 +67,12 @@ final class DurableWrites {
         if (started > durable.get() && !forcing) flush();
     }
 
-    /** Flushes behind the writes started so far, which count as durable once it is done. */
-    void flush() {
+    /** Flushes behind the writes started so far, which count as durable once it is done (the future says when). */
+    CompletableFuture<Void> flush() {
         long covered = started, coveredBytes = startedBytes;
         forcing = true;
-        force.get().whenComplete((v, e) -> {
+        CompletableFuture<Void> f = force.get();
+        f.whenComplete((v, e) -> {
             forcing = false;
             if (e != null) {
                 failed.accept(e);
@@ -82,6 +83,7 @@ final class DurableWrites {
             onDurable.accept(durable.get());
             if (urgent.getAsBoolean()) flushIfUndurable();
         });
+        return f;
     }
 
     /**

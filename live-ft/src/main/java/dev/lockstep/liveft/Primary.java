@@ -140,7 +140,8 @@ public final class Primary implements LiveRunner.Hooks {
      * when issued, and a flush makes the journal durable at once, while the log travels to the backup, so a
      * reply waits for the later of the two, not for a round trip and then an fdatasync. The journal is
      * created here (replacing one a failed primary left: a backup going live has written its window first)
-     * and written also while running alone, so that it always holds every write the image may lack.
+     * and written also while running alone, so that it always holds every write the image may lack. If it
+     * cannot be created, output waits for the image's flush after the ack instead (see {@link #journal}).
      * <li>{@link FtOptions.Durability#REPLICA}: nothing more; a flush only starts the image's. A journal
      * left by a primary under DISK is deleted here.
      * </ul>
@@ -148,10 +149,10 @@ public final class Primary implements LiveRunner.Hooks {
      */
     public BlockBackend outputRuled(FileDisk disk) {
         Path journalPath = RedoJournal.pathFor(disk.path());
-        boolean journaled = options.durability() == FtOptions.Durability.DISK;
+        boolean underDisk = options.durability() == FtOptions.Durability.DISK;
         // Under REPLICA, an old primary's journal (it ran under DISK) must never be applied over these writes.
-        if (!journaled) RedoJournal.discard(journalPath);
-        RedoJournal journal = journaled ? RedoJournal.create(journalPath, RedoJournal.DEFAULT_CAPACITY) : null;
+        if (!underDisk) RedoJournal.discard(journalPath);
+        RedoJournal journal = underDisk ? journal(journalPath) : null;
         DurableWrites durable = journal != null
                 ? new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE, journal::roomWanted, journal::imageDurableUpTo)
                 : new DurableWrites(disk::force, this::diskFailed, MAX_UNDURABLE);
@@ -210,15 +211,33 @@ public final class Primary implements LiveRunner.Hooks {
                         return null;
                     });
                     return;
-                } else {
+                } else if (!underDisk) {
                     gate.flushing(() -> {
                         durable.flush();
                         return null; // nothing waits for it: the backup's ack covers the writes
                     });
+                } else {
+                    gate.flushing(() -> durable(durable.flush())); // DISK without its journal: after the ack
                 }
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
         };
+    }
+
+    /**
+     * A new redo journal at {@code path}, or null if it cannot be created: then output behind a guest's
+     * flush waits for the image's own flush, started once the backup has acknowledged the writes before
+     * it (a round trip and then an fdatasync: slower, as durable), rather than a backup that won the
+     * arbiter failing to go live.
+     */
+    private RedoJournal journal(Path path) {
+        try {
+            return RedoJournal.create(path, RedoJournal.DEFAULT_CAPACITY);
+        } catch (dev.lockstep.emulator.LockstepException e) {
+            log.accept(e.getMessage() + "; replies behind a guest's disk flush wait for the disk image's own flush"
+                    + " after the backup's ack instead");
+            return null;
+        }
     }
 
     /**
