@@ -71,7 +71,7 @@ public final class RedoJournal implements AutoCloseable {
     // Guarded by this.
     /** The next write's index and where its record goes (a virtual position: the ring's byte is it modulo ringSize). */
     private long nextIndex, nextPos;
-    /** Where the records of writes baseIndex.. start, in order: trimmed as the image becomes durable. */
+    /** Where each record not yet freed starts, as (index, position), in order: trimmed as the image becomes durable. */
     private final ArrayDeque<long[]> positions = new ArrayDeque<>();
     /** The header on disk: records before its position may be overwritten. */
     private long headerPos, headerSeq;
