@@ -14,8 +14,10 @@ import java.util.function.Supplier;
  * so the backup keeps each write (to write it again if it goes live) until the primary says a flush has
  * made it durable: the count sent in every batch. Writes are numbered in the order the guest issued them
  * and reach the disk in that order ({@link #started}); a flush ({@link #flush}) is queued behind the writes
- * started before it, and once done they count as durable. So that the backup's window stays bounded when
- * the guest does not flush, this flushes by itself once {@code maxUndurable} writes are not durable.
+ * started before it, and once done they count as durable. So that the backup's window (and the journal's
+ * ring) stays bounded when the guest does not flush, this flushes by itself once {@code maxUndurable}
+ * writes or {@link #MAX_UNDURABLE_BYTES} are not durable, or when the journal wants room; each new count
+ * goes to {@code onDurable} (the journal frees the records it covers).
  */
 final class DurableWrites {
     private final Supplier<CompletableFuture<Void>> force;
