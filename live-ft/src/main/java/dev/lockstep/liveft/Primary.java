@@ -176,7 +176,7 @@ public final class Primary implements LiveRunner.Hooks {
                 long index = writesIssued++;
                 if (journal != null) {
                     try {
-                        journal.append(index, offset, data, Primary.this::roomWanted);
+                        journal.append(index, offset, data, Primary.this::makeRoom);
                     } catch (java.io.UncheckedIOException e) {
                         diskFailed(e.getCause()); // the write cannot be made durable as promised
                         return;
@@ -244,7 +244,7 @@ public final class Primary implements LiveRunner.Hooks {
      * The journal has no room for the next write (the loop's thread waits): the writes it holds must reach
      * the image and be flushed, so the entries their release waits for leave now, and a flush starts.
      */
-    private void roomWanted() {
+    private void makeRoom() {
         sendBatch();
         DurableWrites d = durableWrites;
         if (d != null) d.flushIfUndurable();

@@ -327,9 +327,6 @@ public final class RedoJournal implements AutoCloseable {
     /** The journal's file. */
     public Path path() { return path; }
 
-    /** How many writes were appended. */
-    public synchronized long appended() { return nextIndex; }
-
     static int recordLength(int dataLength) { return (RECORD_HEADER + dataLength + 7) & ~7; }
 
     /** Stops the journal's thread (forces not done yet fail) and closes the file, which stays as it is. */
