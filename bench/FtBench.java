@@ -141,8 +141,27 @@ public class FtBench {
                     failover[failover.length / 2], failover[failover.length - 1], failovers);
             if (p.length > 0) System.out.printf("--join pause of the primary (state transfer): median %.1f ms, max %.1f ms (n=%d)%n",
                     p[p.length / 2], p[p.length - 1], p.length);
+        } catch (Throwable t) {
+            keep = true;
+            throw t;
         } finally {
             for (Process p : children) p.destroyForcibly();
+            for (Process p : children) p.waitFor();
+            cleanUp();
+        }
+    }
+
+    /** Set on failure: the logs, images and traces stay for a look. */
+    static boolean keep;
+
+    /** Deletes the run's directory (traces and images: gigabytes after a long run), or says where it stays. */
+    static void cleanUp() throws java.io.IOException {
+        if (keep) {
+            System.err.println("logs, images and traces kept in " + dir);
+            return;
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

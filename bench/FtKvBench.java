@@ -227,6 +227,7 @@ public class FtKvBench {
         String bl = log("ft-backup-" + n);
         if (!bl.contains("the guest ended") || bl.contains("DIVERGENCE")) {
             System.err.println("the backup of FT run " + n + " did not follow the primary to the end:\n" + bl);
+            keep = true;
             return null;
         }
         var m = java.util.regex.Pattern.compile("([0-9,]+) bytes sent to backups in ([0-9,]+) batches").matcher(log("ft-primary-" + n));
@@ -316,6 +317,7 @@ public class FtKvBench {
     public static void main(String[] args) throws Exception {
         List<String> a = new ArrayList<>(List.of(args));
         boolean pin = a.remove("--pin");
+        keep = a.remove("--keep");
         List<String> durabilities = List.of("disk", "replica");
         int d = a.indexOf("--durability");
         if (d >= 0) {
@@ -425,14 +427,33 @@ public class FtKvBench {
             for (String du : durabilities) {
                 if (failovers > 0) failovers(arbiter, du, failovers);
             }
+        } catch (Throwable t) {
+            keep = true;
+            throw t;
         } finally {
             for (Process p : children) p.destroyForcibly();
+            for (Process p : children) p.waitFor();
             if (disks != dir) {
                 try (var images = Files.list(disks)) {
                     for (Path p : images.toList()) Files.deleteIfExists(p);
                 }
                 Files.deleteIfExists(disks);
             }
+            cleanUp();
+        }
+    }
+
+    /** Set on failure (or by --keep): the logs, images and traces stay for a look. */
+    static boolean keep;
+
+    /** Deletes the run's directory (traces and images: gigabytes after a long run), or says where it stays. */
+    static void cleanUp() throws java.io.IOException {
+        if (keep) {
+            System.err.println("logs, images and traces kept in " + dir);
+            return;
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # FT benchmarks (docs/live-ft.md): kvcons alone vs under FT, logging bandwidth, failover time, --join pause.
-# Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers)
-#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin] [--durability disk,replica] [--failovers N]
+# Usage: bench/ft.sh [SECONDS_PER_LOAD_RUN] [FAILOVERS]   (default 10 s, 10 failovers; the run's directory is deleted
+#                                                          unless it fails)
+#        bench/ft.sh kv [SECONDS] [CLIENTS,...] [ROUNDS] [WARMUP] [DISK_DIR] [--pin] [--durability disk,replica] [--failovers N] [--keep]
 #                                                          kvserver: `lockstep run` vs primary + backup (one pair per
 #                                                          --durability, default both), all up side
 #                                                          by side and loaded in turn, ROUNDS slices of SECONDS each,
@@ -11,7 +12,9 @@
 #                                                          --pin: primary and backup on separate halves of the CPUs,
 #                                                          as on two hosts; --failovers N: then N SIGKILLs of a kvserver
 #                                                          primary per --durability, timed to the first answer from
-#                                                          the new primary, each followed by a --join)
+#                                                          the new primary, each followed by a --join; --keep: the
+#                                                          logs, images and traces stay in their temporary directory,
+#                                                          as they do after a failure, else they are deleted)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/lockstep" --version >/dev/null   # build first
