@@ -117,6 +117,9 @@ public final class Primary implements LiveRunner.Hooks {
 
     private volatile OutputSink network;
 
+    /** The output rule's gate: a test looks at what it holds, and acknowledges for a backup. */
+    OutputGate gate() { return gate; }
+
     /** Where released NET output goes (the dgram backend): frames leave under the output rule, as console bytes do. */
     public void network(OutputSink frames) { this.network = frames; }
 
@@ -141,7 +144,8 @@ public final class Primary implements LiveRunner.Hooks {
      * reply waits for the later of the two, not for a round trip and then an fdatasync. The journal is
      * created here (replacing one a failed primary left: a backup going live has written its window first)
      * and written also while running alone, so that it always holds every write the image may lack. If it
-     * cannot be created, output waits for the image's flush after the ack instead (see {@link #journal}).
+     * cannot be created, output waits for the image's flush after the ack instead (see {@link #journal}),
+     * as it does behind a flush after a write too large for the journal, until the image has that write.
      * <li>{@link FtOptions.Durability#REPLICA}: nothing more; a flush only starts the image's. A journal
      * left by a primary under DISK is deleted here.
      * </ul>
@@ -176,7 +180,7 @@ public final class Primary implements LiveRunner.Hooks {
                 long index = writesIssued++;
                 if (journal != null) {
                     try {
-                        journal.append(index, offset, data, Primary.this::makeRoom);
+                        if (!journal.append(index, offset, data, Primary.this::makeRoom)) notJournaled(index, data.length);
                     } catch (java.io.UncheckedIOException e) {
                         diskFailed(e.getCause()); // the write cannot be made durable as promised
                         return;
@@ -197,8 +201,9 @@ public final class Primary implements LiveRunner.Hooks {
 
             @Override
             public void flush(long id) {
-                if (journal != null) {
-                    // Every write before this flush is in the journal: its fdatasync starts now, alone or paired.
+                if (journal != null && durable.durable() > lastNotJournaled) {
+                    // Every write before this flush is in the journal or durable on the image: the journal's
+                    // fdatasync starts now, alone or paired.
                     CompletableFuture<Void> f = journal.force();
                     if (gate.solo()) {
                         f.whenComplete((v, e) -> queue.put(new InputEvent.DiskDone(id, e == null ? VirtioBlk.S_OK : VirtioBlk.S_IOERR, null)));
@@ -207,7 +212,7 @@ public final class Primary implements LiveRunner.Hooks {
                     gate.flushing(() -> durable(f));
                 } else if (gate.solo()) {
                     gate.ordered(() -> {
-                        disk.flush(id);
+                        disk.flush(id); // every write before it is on the image: its flush makes them durable
                         return null;
                     });
                     return;
@@ -217,12 +222,31 @@ public final class Primary implements LiveRunner.Hooks {
                         return null; // nothing waits for it: the backup's ack covers the writes
                     });
                 } else {
-                    gate.flushing(() -> durable(durable.flush())); // DISK without its journal: after the ack
+                    // DISK without its journal, or with a write not in it: after the ack, the image's own flush.
+                    gate.flushing(() -> durable(durable.flush()));
                 }
                 queue.put(new InputEvent.DiskDone(id, VirtioBlk.S_OK, null));
             }
         };
     }
+
+    /**
+     * The last guest write whose data is not in the redo journal, being larger than its ring, or -1. Until
+     * the image is durable through it, a guest's flush waits for the image's own flush, as without a journal:
+     * recovery could not write it. The loop's thread only.
+     */
+    private long lastNotJournaled = -1;
+
+    private void notJournaled(long index, int bytes) {
+        if (lastNotJournaled < 0) {
+            log.accept(String.format("a guest write of %,d bytes is larger than the redo journal: replies behind the"
+                    + " guest's next flush wait for the disk image's own flush after the backup's ack", bytes));
+        }
+        lastNotJournaled = index;
+    }
+
+    /** Makes the redo journal at {@code path} (a test may hold its fdatasyncs back). */
+    java.util.function.Function<Path, RedoJournal> journals = path -> RedoJournal.create(path, RedoJournal.DEFAULT_CAPACITY);
 
     /**
      * A new redo journal at {@code path}, or null if it cannot be created: then output behind a guest's
@@ -232,7 +256,7 @@ public final class Primary implements LiveRunner.Hooks {
      */
     private RedoJournal journal(Path path) {
         try {
-            return RedoJournal.create(path, RedoJournal.DEFAULT_CAPACITY);
+            return journals.apply(path);
         } catch (dev.lockstep.emulator.LockstepException e) {
             log.accept(e.getMessage() + "; replies behind a guest's disk flush wait for the disk image's own flush"
                     + " after the backup's ack instead");

@@ -42,7 +42,9 @@ import java.util.zip.CRC32C;
  * names the journal's generation (random per journal), the first write whose record is needed (the
  * image is durable before it) and where that record is. A record is its write's index, byte offset,
  * length, generation and data under a CRC-32C; recovery reads records from the header's, each the next
- * index, and stops at the first that is missing, torn or from another generation. A record never
+ * index, and stops at the first that is missing, torn or from another generation. A write too large for
+ * the ring has a record without its data, which recovery steps over: the primary makes the image durable
+ * through that write before any later flush completes (see {@link #append}). A record never
  * straddles the ring's end: one that would not fit starts at the ring's beginning. The file is sparse
  * (an fdatasync of preallocated blocks measured no faster here).
  */
@@ -59,12 +61,20 @@ public final class RedoJournal implements AutoCloseable {
     private static final int RECORD_MAGIC = 0x4c53_5231; // "LSR1"
     /** magic, length, generation, index, offset, crc. */
     static final int RECORD_HEADER = 4 + 4 + 8 + 8 + 8 + 4;
+    /** The length of a record whose write is not in the journal: it was too large for the ring. */
+    private static final int NOT_HERE = -1;
+
+    /** How the journal's records are made durable: an fdatasync of its file (a test may hold it back). */
+    interface Sync {
+        void force(FileChannel file) throws IOException;
+    }
 
     private final Path path;
     private final FileChannel file;
     private final long ringSize;
     private final long generation;
     private final Thread thread;
+    private final Sync sync;
     /** The file's identity, so that {@link #delete} never removes a journal another primary created since. */
     private Object fileKey;
 
@@ -81,8 +91,9 @@ public final class RedoJournal implements AutoCloseable {
     private boolean closed;
     private IOException failure;
 
-    private RedoJournal(Path path, FileChannel file, long ringSize, long generation) {
+    private RedoJournal(Path path, FileChannel file, long ringSize, long generation, Sync sync) {
         this.path = path;
+        this.sync = sync;
         this.file = file;
         this.ringSize = ringSize;
         this.generation = generation;
@@ -94,12 +105,15 @@ public final class RedoJournal implements AutoCloseable {
      * A new, empty journal at {@code path}, replacing (unlinking) any file there: its records must be in
      * the image already, or be ones that must never reach it. Durable, directory entry included, on return.
      */
-    public static RedoJournal create(Path path, long capacity) {
+    public static RedoJournal create(Path path, long capacity) { return create(path, capacity, f -> f.force(false)); }
+
+    /** {@link #create(Path, long)}, with the records made durable by {@code sync}. */
+    static RedoJournal create(Path path, long capacity, Sync sync) {
         if (capacity < RING_START + 64 * 1024) throw new IllegalArgumentException("journal capacity " + capacity);
         try {
             Files.deleteIfExists(path);
             FileChannel f = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            RedoJournal j = new RedoJournal(path, f, capacity - RING_START, new SecureRandom().nextLong());
+            RedoJournal j = new RedoJournal(path, f, capacity - RING_START, new SecureRandom().nextLong(), sync);
             try {
                 f.write(ByteBuffer.wrap(new byte[1]), capacity - 1); // sparse: its size never changes after this
                 j.writeHeader(0, 0);
@@ -136,18 +150,21 @@ public final class RedoJournal implements AutoCloseable {
      * through older records (whoever applies writes to the image flushes it; see {@link #roomWanted}):
      * the guest slows to its disk.
      *
-     * @throws LockstepException if the journal failed or was closed, or the write is larger than the ring
+     * <p>A write whose record would not fit the ring at all gets a record without its data, and this
+     * returns false: the caller must then make the image durable through that write before a later flush
+     * completes (recovery steps over it, so the writes after it are still applied).
+     *
+     * @return whether the write's data is in the journal
+     * @throws LockstepException if the journal failed or was closed
      */
-    public void append(long index, long offset, byte[] data, Runnable beforeWait) {
-        int length = recordLength(data.length);
-        if (length > ringSize) {
-            throw new LockstepException("a guest write of " + data.length + " bytes does not fit the redo journal " + path);
-        }
+    public boolean append(long index, long offset, byte[] data, Runnable beforeWait) {
+        boolean here = recordLength(data.length) <= ringSize;
+        int length = recordLength(here ? data.length : 0);
         long pos;
         boolean told = false;
         while (true) {
             synchronized (this) {
-                if (abandoned) return;
+                if (abandoned) return here;
                 if (index != nextIndex) throw new IllegalStateException("write " + index + " where " + nextIndex + " was due");
                 check();
                 pos = nextPos;
@@ -175,17 +192,20 @@ public final class RedoJournal implements AutoCloseable {
             beforeWait.run(); // outside the lock: it may block on the channel
         }
         ByteBuffer r = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-        r.putInt(RECORD_MAGIC).putInt(data.length).putLong(generation).putLong(index).putLong(offset);
+        r.putInt(RECORD_MAGIC).putInt(here ? data.length : NOT_HERE).putLong(generation).putLong(index).putLong(offset);
         CRC32C crc = new CRC32C();
         crc.update(r.array(), 0, RECORD_HEADER - 4);
-        crc.update(data);
-        r.putInt((int) crc.getValue()).put(data).flip();
+        if (here) crc.update(data);
+        r.putInt((int) crc.getValue());
+        if (here) r.put(data);
+        r.flip();
         try {
             writeFully(r, RING_START + pos % ringSize);
         } catch (IOException e) {
             failed(e);
             throw new UncheckedIOException("cannot write the redo journal " + path + ": " + e.getMessage(), e);
         }
+        return here;
     }
 
     private volatile boolean abandoned;
@@ -262,7 +282,7 @@ public final class RedoJournal implements AutoCloseable {
             IOException e = null;
             try {
                 if (moveTo >= 0) writeHeader(moveTo, movePos);
-                file.force(false);
+                sync.force(file);
             } catch (IOException x) {
                 e = x;
                 failed(x);
@@ -374,7 +394,7 @@ public final class RedoJournal implements AutoCloseable {
                         + " may lack writes its guest flushed. Move the journal aside to use the image as it is");
             }
             long generation = best.getLong(16), ringSize = best.getLong(24), index = best.getLong(32), pos = best.getLong(40);
-            long capacity = img.size(), applied = 0, bytes = 0;
+            long capacity = img.size(), applied = 0, bytes = 0, notHere = 0;
             while (true) {
                 ByteBuffer r = recordAt(j, generation, ringSize, index, pos, capacity);
                 if (r == null && pos % ringSize != 0) { // a record that did not fit went to the ring's start
@@ -384,10 +404,15 @@ public final class RedoJournal implements AutoCloseable {
                 if (r == null) break;
                 int length = r.getInt(4);
                 long offset = r.getLong(24);
-                ByteBuffer data = ByteBuffer.wrap(r.array(), RECORD_HEADER, length);
-                while (data.hasRemaining()) img.write(data, offset + data.position() - RECORD_HEADER);
-                applied++;
-                bytes += length;
+                if (length == NOT_HERE) {
+                    notHere++; // the image has it, if a flush after it completed; else the guest was promised nothing of it
+                    length = 0;
+                } else {
+                    ByteBuffer data = ByteBuffer.wrap(r.array(), RECORD_HEADER, length);
+                    while (data.hasRemaining()) img.write(data, offset + data.position() - RECORD_HEADER);
+                    applied++;
+                    bytes += length;
+                }
                 index++;
                 pos += recordLength(length);
             }
@@ -396,7 +421,8 @@ public final class RedoJournal implements AutoCloseable {
             Files.delete(p);
             forceDirectory(p);
             log.accept(String.format("wrote %,d disk writes (%,d bytes) from the redo journal %s into %s: the FT pair that"
-                    + " used it stopped without settling it", applied, bytes, p.getFileName(), image.getFileName()));
+                    + " used it stopped without settling it%s", applied, bytes, p.getFileName(), image.getFileName(),
+                    notHere == 0 ? "" : String.format(" (%,d write(s) too large for it went to the image alone)", notHere)));
             return applied;
         } catch (NoSuchFileException e) {
             return -1;
@@ -412,7 +438,7 @@ public final class RedoJournal implements AutoCloseable {
         if (inRing + RECORD_HEADER > ringSize) return null;
         ByteBuffer h = read(j, RING_START + inRing, RECORD_HEADER);
         if (h == null || h.getInt(0) != RECORD_MAGIC || h.getLong(8) != generation || h.getLong(16) != index) return null;
-        int length = h.getInt(4);
+        int length = h.getInt(4) == NOT_HERE ? 0 : h.getInt(4);
         long offset = h.getLong(24);
         if (length < 0 || inRing + recordLength(length) > ringSize || offset < 0 || offset + length > capacity) return null;
         ByteBuffer r = read(j, RING_START + inRing, RECORD_HEADER + length);
