@@ -283,7 +283,7 @@ public class FtKvBench {
         await(backupName, "backing up primary");
         c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
         double[] took = new double[n];
-        List<Double> pauses = new ArrayList<>();
+        List<Double> pauses = new ArrayList<>(), stalls = new ArrayList<>();
         int joinPort = bp;
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < 300; k++) c.put("f" + (k % 50), "v" + i + "-" + k);
@@ -297,8 +297,24 @@ public class FtKvBench {
             List<String> j = new ArrayList<>(List.of("backup", "--join", "127.0.0.1:" + joinPort, "--listen", "" + port,
                     "--arbiter", arbiter, "--trace", tag + "-trace-" + (i + 1)));
             j.addAll(List.of(dev));
+            // A second client writes back to back throughout the join: its longest wait is the pause the service shows.
+            java.util.concurrent.atomic.AtomicBoolean joining = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicLong longest = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = new Thread(() -> {
+                for (int k = 0; joining.get(); k++) {
+                    long t0 = System.nanoTime();
+                    c.put("j" + (k % 50), "w" + k);
+                    longest.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                }
+            });
+            writer.start();
+            Thread.sleep(50); // its requests flow before the join starts
             backup = start(next, HOST_B, j.toArray(String[]::new));
             await(next, "backing up primary");
+            Thread.sleep(200); // and after it: the first replies after the new backup's ready ack
+            joining.set(false);
+            writer.join();
+            stalls.add(longest.get() / 1e6);
             var m = java.util.regex.Pattern.compile("state transfer: ([0-9.]+) ms").matcher(log(backupName));
             while (m.find()) pauses.add(Double.parseDouble(m.group(1)));
             backupName = next;
@@ -309,9 +325,12 @@ public class FtKvBench {
         c.close();
         Arrays.sort(took);
         double[] p = pauses.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] st = stalls.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         System.out.printf("failover (kvserver, --durability %s), SIGKILL -> first answer from the new primary: median %.0f ms, max %.0f ms"
-                + " (n=%d); --join pause median %.1f ms, max %.1f ms (n=%d)%n", durability, took[n / 2], took[n - 1], n,
-                p.length == 0 ? Double.NaN : p[p.length / 2], p.length == 0 ? Double.NaN : p[p.length - 1], p.length);
+                + " (n=%d); --join pause median %.1f ms, max %.1f ms (n=%d); longest reply to a client writing through the join"
+                + " median %.1f ms, max %.1f ms%n", durability, took[n / 2], took[n - 1], n,
+                p.length == 0 ? Double.NaN : p[p.length / 2], p.length == 0 ? Double.NaN : p[p.length - 1], p.length,
+                st[st.length / 2], st[st.length - 1]);
     }
 
     public static void main(String[] args) throws Exception {
