@@ -410,6 +410,9 @@ public final class Machine {
      */
     public record Snapshot(long instret, byte[] core, byte[][] pages) {
         public byte[] page(int i) { return pages[i]; }
+
+        /** Whether page {@code i} is all zero (most are: found without reading them when the snapshot shares its zero page). */
+        public boolean zeroPage(int i) { return pages[i] == ZERO_PAGE || Arrays.equals(pages[i], ZERO_PAGE); }
     }
 
     private static final byte[] ZERO_PAGE = new byte[Bus.PAGE_SIZE];
@@ -421,10 +424,12 @@ public final class Machine {
         for (int p = 0; p < pages.length; p++) {
             if (prev != null && !bus.dirtySince(p, lastSnapshotEpoch) && prev.pages.length == pages.length) {
                 pages[p] = prev.pages[p];
+            } else if (bus.isZeroPage(p)) {
+                pages[p] = ZERO_PAGE; // most of a guest's RAM, the first time: no copy, no garbage
             } else {
                 byte[] copy = new byte[Bus.PAGE_SIZE];
                 bus.copyPage(p, copy);
-                pages[p] = Arrays.equals(copy, ZERO_PAGE) ? ZERO_PAGE : copy;
+                pages[p] = copy;
             }
         }
         Snapshot s = new Snapshot(hart.instret(), coreState(), pages);

@@ -35,6 +35,11 @@ import java.util.function.Consumer;
  * Output is suppressed; its hash is checked against the primary's OUTPUT entries, and the first mismatch
  * is reported at once and ends this backup.
  *
+ * <p>The backup acknowledges the pairing as soon as it holds the primary's header and state: the machine
+ * and the trace are built on another thread meanwhile (a second or more in a fresh JVM), while this one
+ * receives and acknowledges the batches that arrive, so a --join stalls the service only for the state's
+ * transfer.
+ *
  * <p>When the channel goes silent or breaks, the backup replays what was received, asks the arbiter
  * for the pair's key, and on winning returns {@link Result.Live}: the machine, exactly at the end of the
  * log, and the trace, ready to go on recording as the new primary.
@@ -79,6 +84,8 @@ public final class Backup {
     private LogPlayer player;
     private TraceWriter trace;
     private volatile long persistedSeq, replayedInstret;
+    /** Set once the machine and the trace are built: acks say so (see {@link Wire.Ack}). */
+    private volatile boolean replaying;
     /** Why the channel is no longer read (a loss, or the BYE); null while it is. */
     private volatile String lostWhy;
     /** How many of the guest's disk writes the primary reports durable on the shared disk (all those numbered below). */
@@ -101,6 +108,65 @@ public final class Backup {
         if (f.kind() != Channel.Kind.HEADER) throw new LockstepException("the primary sent " + f.kind() + " before its header");
         Wire.Header h = Wire.Header.decode(f.payload());
         TraceHeader th = TraceHeader.decode(h.traceHeader(), "the header from the primary");
+        byte[] state = null;
+        if (h.snapshot()) {
+            Channel.Frame s = channel.receive();
+            if (s.kind() != Channel.Kind.SNAPSHOT) throw new LockstepException("the primary sent " + s.kind() + " instead of its state");
+            state = s.payload();
+        }
+        // Ready: this process holds all it needs to take over (the header, the state, and the log as it comes),
+        // so the primary's held output may go. The machine and the trace are built meanwhile, on another thread:
+        // in a fresh JVM that takes a second or more, which the service would otherwise stall for.
+        windowFirst = h.firstWrite();
+        primaryDurable = h.firstWrite();
+        persistedSeq = h.firstSeq() - 1;
+        replayedInstret = h.instret();
+        decoder = new EntryDecoder(h.instret());
+        channel.silenceTimeout(options.timeoutMillis());
+        ack();
+        heardNanos = System.nanoTime();
+        Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
+        keepAlive.setDaemon(true);
+        keepAlive.start();
+        try {
+            byte[] snapshot = state;
+            java.util.concurrent.FutureTask<Void> setup = new java.util.concurrent.FutureTask<>(() -> {
+                prepare(h, th, snapshot);
+                return null;
+            });
+            Thread builder = new Thread(setup, "ft-backup-setup");
+            builder.setDaemon(true);
+            builder.start();
+            while (true) {
+                // Acknowledged as they come, replayed once the machine is there. Silence is not timed meanwhile, as
+                // the primary does not time this backup's (a fresh JVM's building may pause both on one host):
+                // a primary that dies is seen by its closed connection now, or by its silence after.
+                while (lostWhy == null && waiting()) receive();
+                try {
+                    setup.get(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    break;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // still building
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) throw io;
+                    if (e.getCause() instanceof RuntimeException r) throw r;
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            replaying = true;
+            ack();
+            heardNanos = System.nanoTime();
+            log.accept(String.format("backing up primary %s (%s) from instruction %,d; trace %s", h.primaryId(), channel.peer(),
+                    machine.instret(), traceDir));
+            nextLook = machine.instret() + SLICE;
+            return watch(h, th);
+        } finally {
+            keepAlive.interrupt();
+        }
+    }
+
+    /** Builds the machine as the primary's header says, in the primary's {@code state} (if it sent one), and the trace. */
+    private void prepare(Wire.Header h, TraceHeader th, byte[] state) throws IOException {
         machine = new Machine(MachineConfig.fromMap(th.machineConfig()), i -> {
             throw new IllegalStateException("no input port yet");
         }, OutputSink.DISCARD);
@@ -112,16 +178,12 @@ public final class Backup {
         };
         // A shared disk's reads come from the log: the referenced disk image itself is never needed here.
         Sessions.Devices.of(th.machineConfig()).attachForReplay(machine, images);
-        windowFirst = h.firstWrite();
-        primaryDurable = h.firstWrite();
         VirtioBlk blk = machine.virtioDevice(VirtioBlk.class);
         if (blk != null) blk.switchBackend(remembering(blk.backend()));
         Sessions.spec(th, images).bootInto(machine);
         Machine.Snapshot snap = null;
-        if (h.snapshot()) {
-            Channel.Frame s = channel.receive();
-            if (s.kind() != Channel.Kind.SNAPSHOT) throw new LockstepException("the primary sent " + s.kind() + " instead of its state");
-            snap = Wire.snapshot(s.payload());
+        if (state != null) {
+            snap = Wire.snapshot(state);
             machine.restore(snap);
         }
         trace = TraceWriter.create(traceDir, th);
@@ -131,23 +193,6 @@ public final class Backup {
                     sn::page, new int[0], true);
             trace.append(new LogEntry.Checkpoint(sn.instret(), id));
             trace.flush();
-        }
-        persistedSeq = h.firstSeq() - 1;
-        replayedInstret = machine.instret();
-        channel.silenceTimeout(options.timeoutMillis());
-        ack(); // ready
-        log.accept(String.format("backing up primary %s (%s) from instruction %,d; trace %s", h.primaryId(), channel.peer(),
-                machine.instret(), traceDir));
-        decoder = new EntryDecoder(h.instret());
-        nextLook = machine.instret() + SLICE;
-        heardNanos = System.nanoTime();
-        Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
-        keepAlive.setDaemon(true);
-        keepAlive.start();
-        try {
-            return watch(h, th);
-        } finally {
-            keepAlive.interrupt();
         }
     }
 
@@ -305,7 +350,7 @@ public final class Backup {
     }
 
     private void ack() throws IOException {
-        channel.send(Channel.Kind.ACK, new Wire.Ack(persistedSeq, replayedInstret).encode());
+        channel.send(Channel.Kind.ACK, new Wire.Ack(persistedSeq, replayedInstret, replaying).encode());
     }
 
     private void keepAlive() {

@@ -397,6 +397,7 @@ public final class Primary implements LiveRunner.Hooks {
     }
 
     private void startLink(Channel c, boolean transfer) throws IOException {
+        long t0 = System.nanoTime(); // the loop's pause: the image's flush, the snapshot and its sending
         recorder.flushOutput();
         sendBatch();
         DurableWrites d = durableWrites;
@@ -410,7 +411,6 @@ public final class Primary implements LiveRunner.Hooks {
             }
         }
         String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
-        long t0 = System.nanoTime();
         Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), writesIssued, transfer, header.encode(),
                 consoleAddress);
         c.send(Channel.Kind.HEADER, h.encode());
@@ -695,18 +695,19 @@ public final class Primary implements LiveRunner.Hooks {
 
         private void readLoop() {
             try {
-                // The backup acknowledges once its machine and trace are ready (a cold JVM takes seconds);
-                // only then does silence count as failure. Meanwhile the loop runs and output is held.
+                // The backup acknowledges once it holds the header and the state, and then builds its machine and
+                // trace (a second or more in a fresh JVM, which may starve its threads): only once its acks say it
+                // replays does a silence of the usual timeout count as failure. Until its first ack, output is held.
                 channel.silenceTimeout(READY_MILLIS);
-                boolean ready = false;
+                boolean replaying = false;
                 while (link == this) {
                     Channel.Frame f = channel.receive();
-                    if (!ready) {
-                        ready = true;
-                        channel.silenceTimeout(options.timeoutMillis());
-                    }
                     if (f.kind() == Channel.Kind.ACK) {
                         Wire.Ack a = Wire.Ack.decode(f.payload());
+                        if (!replaying && a.replaying()) {
+                            replaying = true;
+                            channel.silenceTimeout(options.timeoutMillis());
+                        }
                         ackedSeq = a.seq();
                         backupInstret = a.instret();
                         // Acks that came in while this thread was flushing the disk are here already: release once

@@ -58,9 +58,8 @@ final class Wire {
             out.writeInt(s.core().length);
             out.write(s.core());
             out.writeInt(s.pages().length);
-            byte[] zero = new byte[Bus.PAGE_SIZE];
             for (int p = 0; p < s.pages().length; p++) {
-                if (java.util.Arrays.equals(s.pages()[p], zero)) continue;
+                if (s.zeroPage(p)) continue;
                 out.writeInt(p);
                 out.write(s.pages()[p]);
             }
@@ -107,18 +106,23 @@ final class Wire {
         return new Batch(first, applied, list);
     }
 
-    /** The backup has persisted every entry up to {@code seq} and replayed up to {@code instret}. */
-    record Ack(long seq, long instret) {
+    /**
+     * The backup has persisted every entry up to {@code seq} and replayed up to {@code instret}; {@code
+     * replaying} once its machine and trace are built (before, it holds the log and the state only, and
+     * a busy fresh JVM may fall silent for longer than the timeout).
+     */
+    record Ack(long seq, long instret, boolean replaying) {
         byte[] encode() {
             return write(out -> {
                 out.writeLong(seq);
                 out.writeLong(instret);
+                out.writeBoolean(replaying);
             });
         }
 
         static Ack decode(byte[] b) throws IOException {
             DataInputStream in = in(b);
-            return new Ack(in.readLong(), in.readLong());
+            return new Ack(in.readLong(), in.readLong(), in.readBoolean());
         }
     }
 

@@ -64,4 +64,49 @@ class BackupAckTest {
             assertThat(backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
         }
     }
+
+    /**
+     * A backup acknowledges the pairing as soon as it holds the primary's header (and state), before it
+     * builds its machine and trace, which takes a second or more in a fresh JVM that held output would
+     * wait for: here its trace cannot be created at all (a file is in the way), and its first ack has come
+     * all the same, saying it does not replay yet. With a trace it can create, the next ack says it does.
+     */
+    @Test
+    void theFirstAckComesBeforeTheMachineAndTraceAreBuiltAndALaterOneSaysTheBackupReplays(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("in-the-way"), "not a directory");
+        Wire.Ack first = pairWith(dir.resolve("in-the-way").resolve("trace"), false);
+        assertThat(first.replaying()).isFalse();
+        assertThat(pairWith(dir.resolve("trace"), true).replaying()).isTrue();
+    }
+
+    /** Pairs a fake primary with a backup writing {@code trace}; returns its first ack, or with {@code second} its second. */
+    private static Wire.Ack pairWith(Path trace, boolean second) throws Exception {
+        FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000, FtOptions.Durability.DISK);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket listens = new ServerSocket(0, 1, loopback)) {
+            CompletableFuture<Backup.Result> backup = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
+                    return new Backup(c, trace, (key, me) -> "primary", minuteKeepAlive, "backup", l -> { }).run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Channel primary = Channel.connect(new InetSocketAddress(loopback, listens.getLocalPort()), SECRET, "primary", 5000);
+            try {
+                TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
+                primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
+                primary.silenceTimeout(30_000);
+                Wire.Ack ack = Wire.Ack.decode(primary.receive().payload());
+                if (second) ack = Wire.Ack.decode(primary.receive().payload());
+                else assertThat(backup).failsWithin(60, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                        .withMessageContaining("in-the-way");
+                primary.close();
+                if (second) assertThat(backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
+                return ack;
+            } finally {
+                primary.close();
+            }
+        }
+    }
 }

@@ -246,6 +246,14 @@ public final class Bus {
     /** RAM page {@code index} for snapshots. */
     public void copyPage(int index, byte[] dst) { System.arraycopy(ram, index << PAGE_SHIFT, dst, 0, PAGE_SIZE); }
 
+    private static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
+
+    /** Whether RAM page {@code index} is all zero (read in place: a snapshot need not copy it to know). */
+    public boolean isZeroPage(int index) {
+        int from = index << PAGE_SHIFT;
+        return java.util.Arrays.equals(ram, from, from + PAGE_SIZE, ZERO_PAGE, 0, PAGE_SIZE);
+    }
+
     /** Restores RAM page {@code index}; decoded code in it is dropped. */
     public void restorePage(int index, byte[] src) {
         System.arraycopy(src, 0, ram, index << PAGE_SHIFT, PAGE_SIZE);
