@@ -123,7 +123,7 @@ public final class Backup {
         replayedInstret = h.instret();
         decoder = new EntryDecoder(h.instret());
         channel.silenceTimeout(options.timeoutMillis());
-        ack();
+        ackOrLose();
         heardNanos = System.nanoTime();
         Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
         keepAlive.setDaemon(true);
@@ -154,7 +154,7 @@ public final class Backup {
                 }
             }
             replaying = true;
-            ack();
+            ackOrLose();
             heardNanos = System.nanoTime();
             log.accept(String.format("backing up primary %s (%s) from instruction %,d; trace %s", h.primaryId(), channel.peer(),
                     machine.instret(), traceDir));
@@ -347,6 +347,16 @@ public final class Backup {
     private void awaitBye() {
         long deadline = System.nanoTime() + options.timeoutMillis() * 2_000_000L;
         while (lostWhy == null && System.nanoTime() < deadline) receive();
+    }
+
+    /** Acks, unless the channel is lost already; one that breaks is a loss (the primary died: go live with what is here). */
+    private void ackOrLose() {
+        if (lostWhy != null) return;
+        try {
+            ack();
+        } catch (IOException e) {
+            lostWhy = Objects.requireNonNullElse(e.getMessage(), e.toString());
+        }
     }
 
     private void ack() throws IOException {

@@ -79,6 +79,37 @@ class BackupAckTest {
         assertThat(pairWith(dir.resolve("trace"), true).replaying()).isTrue();
     }
 
+    /**
+     * The primary dies right after its header, while the backup is still building its machine and trace:
+     * the backup has acked, so it must take over (here it wins the arbiter), not fail on its next ack
+     * (the one that says it replays, into a connection reset by then).
+     */
+    @Test
+    void aPrimaryThatDiesWhileTheBackupIsBuildingLeavesTheServiceToIt(@TempDir Path dir) throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket listens = new ServerSocket(0, 1, loopback)) {
+            CompletableFuture<Backup.Result> backup = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
+                    return new Backup(c, dir.resolve("trace"), (key, me) -> me, FtOptions.DEFAULT, "backup", l -> { }).run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Channel primary = Channel.connect(new InetSocketAddress(loopback, listens.getLocalPort()), SECRET, "primary", 5000);
+            TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
+            primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
+            primary.silenceTimeout(30_000);
+            assertThat(primary.receive().kind()).isEqualTo(Channel.Kind.ACK);
+            primary.send(Channel.Kind.ENTRIES, Wire.entries(1, 0, List.of(new LogEntry.Heartbeat(100)), new EntryEncoder(0)));
+            primary.close(); // dies: the backup's ack of that batch meets a closed socket, and its next send a reset
+
+            Backup.Result result = backup.get(60, TimeUnit.SECONDS);
+            assertThat(result).isInstanceOf(Backup.Result.Live.class);
+            ((Backup.Result.Live) result).trace().close();
+        }
+    }
+
     /** Pairs a fake primary with a backup writing {@code trace}; returns its first ack, or with {@code second} its second. */
     private static Wire.Ack pairWith(Path trace, boolean second) throws Exception {
         FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000, FtOptions.Durability.DISK);
