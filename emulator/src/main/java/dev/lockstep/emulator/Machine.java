@@ -413,6 +413,13 @@ public final class Machine {
 
         /** Whether page {@code i} is all zero (most are: found without reading them when the snapshot shares its zero page). */
         public boolean zeroPage(int i) { return pages[i] == ZERO_PAGE || Arrays.equals(pages[i], ZERO_PAGE); }
+
+        /** {@code n} pages, each the shared zero page (never to be written into): a decoder fills in the others. */
+        public static byte[][] zeroPages(int n) {
+            byte[][] pages = new byte[n][];
+            Arrays.fill(pages, ZERO_PAGE);
+            return pages;
+        }
     }
 
     private static final byte[] ZERO_PAGE = new byte[Bus.PAGE_SIZE];

@@ -60,6 +60,7 @@ public final class Primary implements LiveRunner.Hooks {
     private LiveRunner runner;
 
     private static final int READY_MILLIS = 60_000;
+    private static final java.security.SecureRandom KEYS = new java.security.SecureRandom();
     private long lastSeq;
     private long lastEntryInstret = -1;
     private final List<LogEntry> batch = new ArrayList<>();
@@ -410,7 +411,7 @@ public final class Primary implements LiveRunner.Hooks {
                 throw new IOException("the shared disk failed: " + e.getCause().getMessage(), e.getCause());
             }
         }
-        String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        String key = me + "/pair-" + (++pairs) + "-" + Long.toHexString(KEYS.nextLong());
         Wire.Header h = new Wire.Header(key, me, lastSeq + 1, machine.instret(), writesIssued, transfer, header.encode(),
                 consoleAddress);
         c.send(Channel.Kind.HEADER, h.encode());

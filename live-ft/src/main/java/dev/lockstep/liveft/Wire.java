@@ -71,9 +71,7 @@ final class Wire {
         DataInputStream in = in(b);
         long instret = in.readLong();
         byte[] core = in.readNBytes(in.readInt());
-        byte[][] pages = new byte[in.readInt()][];
-        byte[] zero = new byte[Bus.PAGE_SIZE];
-        java.util.Arrays.fill(pages, zero);
+        byte[][] pages = Machine.Snapshot.zeroPages(in.readInt());
         int p;
         while ((p = in.readInt()) >= 0) pages[p] = in.readNBytes(Bus.PAGE_SIZE);
         return new Machine.Snapshot(instret, core, pages);
