@@ -22,6 +22,49 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BackupAckTest {
     private static final Secret SECRET = Secret.of("s3cret".getBytes(StandardCharsets.UTF_8));
+    private static final FtOptions MINUTE_KEEP_ALIVE =
+            new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000, FtOptions.Durability.DISK);
+    /** The test's primary is "dead" once it closes the channel; this arbiter then tells the backup it lost. */
+    private static final Arbiter PRIMARY_HOLDS_THE_KEY = (key, me) -> "primary";
+
+    /** A backup on a loopback port, and a fake primary that has connected to it and sent its header (no state). */
+    private static final class Pairing implements AutoCloseable {
+        final ServerSocket listens = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        final CompletableFuture<Backup.Result> backup;
+        final Channel primary;
+
+        Pairing(Path trace, Arbiter arbiter, FtOptions options) throws Exception {
+            backup = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
+                    return new Backup(c, trace, arbiter, options, "backup", l -> { }).run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            primary = Channel.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), listens.getLocalPort()), SECRET,
+                    "primary", 5000);
+            TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
+            primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
+            primary.silenceTimeout(30_000); // a receive fails with a SocketTimeoutException after 30 s without a frame
+        }
+
+        void sendBatch() throws Exception {
+            primary.send(Channel.Kind.ENTRIES, Wire.entries(1, 0, List.of(new LogEntry.Heartbeat(100)), new EntryEncoder(0)));
+        }
+
+        Wire.Ack ack() throws Exception {
+            Channel.Frame f = primary.receive();
+            assertThat(f.kind()).isEqualTo(Channel.Kind.ACK);
+            return Wire.Ack.decode(f.payload());
+        }
+
+        @Override
+        public void close() throws Exception {
+            primary.close();
+            listens.close();
+        }
+    }
 
     /**
      * A fake primary sends its header, then at once a batch and a PING: the backup is still booting its
@@ -31,37 +74,13 @@ class BackupAckTest {
      */
     @Test
     void aBatchThatArrivesWithAPingIsAcknowledgedWithoutWaitingForTheKeepAlive(@TempDir Path dir) throws Exception {
-        FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000, FtOptions.Durability.DISK);
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        // The test's primary is "dead" once it closes the channel; the arbiter then tells the backup it lost.
-        Arbiter primaryHoldsTheKey = (key, me) -> "primary";
-        try (ServerSocket listens = new ServerSocket(0, 1, loopback)) {
-            CompletableFuture<Backup.Result> backup = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
-                    return new Backup(c, dir.resolve("trace"), primaryHoldsTheKey, minuteKeepAlive, "backup", l -> { }).run();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            Channel primary = Channel.connect(new InetSocketAddress(loopback, listens.getLocalPort()), SECRET, "primary", 5000);
-            try {
-                TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
-                primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
-                List<LogEntry> batch = List.of(new LogEntry.Heartbeat(100));
-                primary.send(Channel.Kind.ENTRIES, Wire.entries(1, 0, batch, new EntryEncoder(0)));
-                primary.send(Channel.Kind.PING, new byte[0]);
-
-                primary.silenceTimeout(30_000);
-                Wire.Ack ready = Wire.Ack.decode(primary.receive().payload());
-                assertThat(ready.seq()).as("the backup's ready ack").isZero();
-                Channel.Frame f = primary.receive(); // a SocketTimeoutException after 30 s if the ack never comes
-                assertThat(f.kind()).isEqualTo(Channel.Kind.ACK);
-                assertThat(Wire.Ack.decode(f.payload()).seq()).as("the ack of the batch").isEqualTo(1);
-            } finally {
-                primary.close();
-            }
-            assertThat(backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
+        try (Pairing p = new Pairing(dir.resolve("trace"), PRIMARY_HOLDS_THE_KEY, MINUTE_KEEP_ALIVE)) {
+            p.sendBatch();
+            p.primary.send(Channel.Kind.PING, new byte[0]);
+            assertThat(p.ack().seq()).as("the backup's ready ack").isZero();
+            assertThat(p.ack().seq()).as("the ack of the batch").isEqualTo(1);
+            p.primary.close();
+            assertThat(p.backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
         }
     }
 
@@ -74,9 +93,17 @@ class BackupAckTest {
     @Test
     void theFirstAckComesBeforeTheMachineAndTraceAreBuiltAndALaterOneSaysTheBackupReplays(@TempDir Path dir) throws Exception {
         java.nio.file.Files.writeString(dir.resolve("in-the-way"), "not a directory");
-        Wire.Ack first = pairWith(dir.resolve("in-the-way").resolve("trace"), false);
-        assertThat(first.replaying()).isFalse();
-        assertThat(pairWith(dir.resolve("trace"), true).replaying()).isTrue();
+        try (Pairing p = new Pairing(dir.resolve("in-the-way").resolve("trace"), PRIMARY_HOLDS_THE_KEY, MINUTE_KEEP_ALIVE)) {
+            assertThat(p.ack().replaying()).isFalse();
+            assertThat(p.backup).failsWithin(60, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withMessageContaining("in-the-way");
+        }
+        try (Pairing p = new Pairing(dir.resolve("trace"), PRIMARY_HOLDS_THE_KEY, MINUTE_KEEP_ALIVE)) {
+            assertThat(p.ack().replaying()).isFalse();
+            assertThat(p.ack().replaying()).isTrue();
+            p.primary.close();
+            assertThat(p.backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
+        }
     }
 
     /**
@@ -86,58 +113,13 @@ class BackupAckTest {
      */
     @Test
     void aPrimaryThatDiesWhileTheBackupIsBuildingLeavesTheServiceToIt(@TempDir Path dir) throws Exception {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket listens = new ServerSocket(0, 1, loopback)) {
-            CompletableFuture<Backup.Result> backup = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
-                    return new Backup(c, dir.resolve("trace"), (key, me) -> me, FtOptions.DEFAULT, "backup", l -> { }).run();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            Channel primary = Channel.connect(new InetSocketAddress(loopback, listens.getLocalPort()), SECRET, "primary", 5000);
-            TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
-            primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
-            primary.silenceTimeout(30_000);
-            assertThat(primary.receive().kind()).isEqualTo(Channel.Kind.ACK);
-            primary.send(Channel.Kind.ENTRIES, Wire.entries(1, 0, List.of(new LogEntry.Heartbeat(100)), new EntryEncoder(0)));
-            primary.close(); // dies: the backup's ack of that batch meets a closed socket, and its next send a reset
-
-            Backup.Result result = backup.get(60, TimeUnit.SECONDS);
+        try (Pairing p = new Pairing(dir.resolve("trace"), (key, me) -> me, FtOptions.DEFAULT)) {
+            p.ack();
+            p.sendBatch();
+            p.primary.close(); // dies: the backup's ack of that batch meets a closed socket, and its next send a reset
+            Backup.Result result = p.backup.get(60, TimeUnit.SECONDS);
             assertThat(result).isInstanceOf(Backup.Result.Live.class);
             ((Backup.Result.Live) result).trace().close();
-        }
-    }
-
-    /** Pairs a fake primary with a backup writing {@code trace}; returns its first ack, or with {@code second} its second. */
-    private static Wire.Ack pairWith(Path trace, boolean second) throws Exception {
-        FtOptions minuteKeepAlive = new FtOptions(60_000, 120_000, 100_000, 500_000_000L, 200_000, FtOptions.Durability.DISK);
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket listens = new ServerSocket(0, 1, loopback)) {
-            CompletableFuture<Backup.Result> backup = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Channel c = Channel.accept(listens.accept(), SECRET, 5000);
-                    return new Backup(c, trace, (key, me) -> "primary", minuteKeepAlive, "backup", l -> { }).run();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            Channel primary = Channel.connect(new InetSocketAddress(loopback, listens.getLocalPort()), SECRET, "primary", 5000);
-            try {
-                TraceHeader th = Sessions.header(MachineConfig.DEFAULT, Sessions.Spec.elf("kvcons", TestGuests.bytes("kvcons"), null));
-                primary.send(Channel.Kind.HEADER, new Wire.Header("pair", "primary", 1, 0, 0, false, th.encode(), "").encode());
-                primary.silenceTimeout(30_000);
-                Wire.Ack ack = Wire.Ack.decode(primary.receive().payload());
-                if (second) ack = Wire.Ack.decode(primary.receive().payload());
-                else assertThat(backup).failsWithin(60, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-                        .withMessageContaining("in-the-way");
-                primary.close();
-                if (second) assertThat(backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
-                return ack;
-            } finally {
-                primary.close();
-            }
         }
     }
 }
