@@ -84,8 +84,8 @@ public final class Backup {
     private LogPlayer player;
     private TraceWriter trace;
     private volatile long persistedSeq, replayedInstret;
-    /** Set once the machine and the trace are built: acks say so (see {@link Wire.Ack}). */
-    private volatile boolean replaying;
+    /** Set once the machine and the trace are built and what came meanwhile is replayed: acks say so (see {@link Wire.Ack}). */
+    private volatile boolean caughtUp;
     /** Why the channel is no longer read (a loss, or the BYE); null while it is. */
     private volatile String lostWhy;
     /** How many of the guest's disk writes the primary reports durable on the shared disk (all those numbered below). */
@@ -122,7 +122,7 @@ public final class Backup {
         persistedSeq = h.firstSeq() - 1;
         replayedInstret = h.instret();
         decoder = new EntryDecoder(h.instret());
-        channel.silenceTimeout(options.timeoutMillis());
+        channel.silenceTimeout(options.buildingTimeoutMillis()); // until caught up: see FtOptions
         ackOrLose();
         heardNanos = System.nanoTime();
         Thread keepAlive = new Thread(this::keepAlive, "ft-keepalive");
@@ -153,9 +153,6 @@ public final class Backup {
                     throw new IllegalStateException(e.getCause());
                 }
             }
-            replaying = true;
-            ackOrLose();
-            heardNanos = System.nanoTime();
             log.accept(String.format("backing up primary %s (%s) from instruction %,d; trace %s", h.primaryId(), channel.peer(),
                     machine.instret(), traceDir));
             nextLook = machine.instret() + SLICE;
@@ -276,11 +273,31 @@ public final class Backup {
     private LogEntry next() {
         // A deferred ack waits for the frames already here, never for the replay of the batches it covers.
         while ((pending.isEmpty() || unacked > 0) && lostWhy == null) {
-            if (pending.isEmpty()) flushTraceIfDue(); // before waiting, and after each PING of an idle channel
+            if (pending.isEmpty()) {
+                flushTraceIfDue(); // before waiting, and after each PING of an idle channel
+                if (!caughtUp) {
+                    caughtUp();
+                    continue;
+                }
+            }
             receive();
         }
         return pending.poll();
     }
+
+    /**
+     * Everything received so far is replayed, the first time: the build and the backlog are behind, so the
+     * usual timeout applies from now on, on both sides (the ack says so to the primary).
+     */
+    private void caughtUp() {
+        caughtUp = true;
+        channel.silenceTimeout(options.timeoutMillis());
+        heardNanos = System.nanoTime();
+        ackOrLose();
+    }
+
+    /** How long a silence of the primary may last before it counts as failure (see {@link FtOptions#buildingTimeoutMillis}). */
+    private int silenceMillis() { return caughtUp ? options.timeoutMillis() : options.buildingTimeoutMillis(); }
 
     /**
      * Receives one frame and handles it. The BYE or a loss stops reading, with {@link #lostWhy} saying why.
@@ -314,7 +331,7 @@ public final class Backup {
                 unacked = 0;
             }
         } catch (SocketTimeoutException e) {
-            lostWhy = "silent for " + options.timeoutMillis() + " ms";
+            lostWhy = "silent for " + silenceMillis() + " ms";
         } catch (Channel.Refused e) {
             log.accept(e.getMessage());
             lostWhy = "it sent a frame that failed authentication";
@@ -330,8 +347,9 @@ public final class Backup {
      */
     private void receiveWaiting() {
         while (lostWhy == null && waiting()) receive();
-        if (lostWhy == null && System.nanoTime() - heardNanos > options.timeoutMillis() * 1_000_000L) {
-            lostWhy = "silent for " + options.timeoutMillis() + " ms";
+        int silence = silenceMillis();
+        if (lostWhy == null && System.nanoTime() - heardNanos > silence * 1_000_000L) {
+            lostWhy = "silent for " + silence + " ms";
         }
     }
 
@@ -360,7 +378,7 @@ public final class Backup {
     }
 
     private void ack() throws IOException {
-        channel.send(Channel.Kind.ACK, new Wire.Ack(persistedSeq, replayedInstret, replaying).encode());
+        channel.send(Channel.Kind.ACK, new Wire.Ack(persistedSeq, replayedInstret, caughtUp).encode());
     }
 
     private void keepAlive() {

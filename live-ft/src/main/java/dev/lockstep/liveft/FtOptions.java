@@ -25,6 +25,14 @@ public record FtOptions(int heartbeatMillis, int timeoutMillis, long maxLagEntri
         REPLICA
     }
 
+    /**
+     * How long a side waits for a backup that is building its machine and trace, and catching up with the log
+     * that came meanwhile, before it counts its silence as failure: ten timeouts, at least 3 s. A fresh JVM's
+     * build starved both processes' threads (and the backup's channel watchdog saw its own read as silent)
+     * past 300 ms on two cores; a process that hangs then holds output this long, not a minute.
+     */
+    public int buildingTimeoutMillis() { return Math.max(10 * timeoutMillis, 3000); }
+
     /** These options with {@code d} as the durability. */
     public FtOptions withDurability(Durability d) {
         return new FtOptions(heartbeatMillis, timeoutMillis, maxLagEntries, maxLagInstructions, quantum, d);

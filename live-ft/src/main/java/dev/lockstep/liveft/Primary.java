@@ -696,19 +696,22 @@ public final class Primary implements LiveRunner.Hooks {
 
         private void readLoop() {
             try {
-                // The backup acknowledges once it holds the header and the state, and then builds its machine and
-                // trace (a second or more in a fresh JVM, which may starve its threads): only once its acks say it
-                // replays does a silence of the usual timeout count as failure. Until its first ack, output is held.
+                // The backup acknowledges once it holds the header and the state (until then output is held, and a
+                // fresh JVM may take long), then builds its machine and trace and catches up, acking meanwhile:
+                // silence counts as failure after the building timeout until its acks say it has caught up.
                 channel.silenceTimeout(READY_MILLIS);
-                boolean replaying = false;
+                boolean first = true, caughtUp = false;
                 while (link == this) {
                     Channel.Frame f = channel.receive();
                     if (f.kind() == Channel.Kind.ACK) {
                         Wire.Ack a = Wire.Ack.decode(f.payload());
-                        if (!replaying && a.replaying()) {
-                            replaying = true;
+                        if (!caughtUp && a.caughtUp()) {
+                            caughtUp = true;
                             channel.silenceTimeout(options.timeoutMillis());
+                        } else if (first) {
+                            channel.silenceTimeout(options.buildingTimeoutMillis());
                         }
+                        first = false;
                         ackedSeq = a.seq();
                         backupInstret = a.instret();
                         // Acks that came in while this thread was flushing the disk are here already: release once

@@ -106,15 +106,15 @@ final class Wire {
 
     /**
      * The backup has persisted every entry up to {@code seq} and replayed up to {@code instret}; {@code
-     * replaying} once its machine and trace are built (before, it holds the log and the state only, and
-     * a busy fresh JVM may fall silent for longer than the timeout).
+     * caughtUp} once its machine and trace are built and it has replayed what came meanwhile (before, a
+     * busy fresh JVM may fall silent for longer than the timeout: see {@link FtOptions#buildingTimeoutMillis}).
      */
-    record Ack(long seq, long instret, boolean replaying) {
+    record Ack(long seq, long instret, boolean caughtUp) {
         byte[] encode() {
             return write(out -> {
                 out.writeLong(seq);
                 out.writeLong(instret);
-                out.writeBoolean(replaying);
+                out.writeBoolean(caughtUp);
             });
         }
 

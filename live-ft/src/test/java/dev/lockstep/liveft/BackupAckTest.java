@@ -88,19 +88,19 @@ class BackupAckTest {
      * A backup acknowledges the pairing as soon as it holds the primary's header (and state), before it
      * builds its machine and trace, which takes a second or more in a fresh JVM that held output would
      * wait for: here its trace cannot be created at all (a file is in the way), and its first ack has come
-     * all the same, saying it does not replay yet. With a trace it can create, the next ack says it does.
+     * all the same, saying it has not caught up. With a trace it can create, the next ack says it has.
      */
     @Test
-    void theFirstAckComesBeforeTheMachineAndTraceAreBuiltAndALaterOneSaysTheBackupReplays(@TempDir Path dir) throws Exception {
+    void theFirstAckComesBeforeTheMachineAndTraceAreBuiltAndALaterOneSaysTheBackupHasCaughtUp(@TempDir Path dir) throws Exception {
         java.nio.file.Files.writeString(dir.resolve("in-the-way"), "not a directory");
         try (Pairing p = new Pairing(dir.resolve("in-the-way").resolve("trace"), PRIMARY_HOLDS_THE_KEY, MINUTE_KEEP_ALIVE)) {
-            assertThat(p.ack().replaying()).isFalse();
+            assertThat(p.ack().caughtUp()).isFalse();
             assertThat(p.backup).failsWithin(60, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
                     .withMessageContaining("in-the-way");
         }
         try (Pairing p = new Pairing(dir.resolve("trace"), PRIMARY_HOLDS_THE_KEY, MINUTE_KEEP_ALIVE)) {
-            assertThat(p.ack().replaying()).isFalse();
-            assertThat(p.ack().replaying()).isTrue();
+            assertThat(p.ack().caughtUp()).isFalse();
+            assertThat(p.ack().caughtUp()).isTrue();
             p.primary.close();
             assertThat(p.backup.get(60, TimeUnit.SECONDS)).isInstanceOf(Backup.Result.Stopped.class);
         }

@@ -78,6 +78,18 @@ final class FtProcesses implements AutoCloseable {
         return c;
     }
 
+    /** The last lines of every child's log, for a failure's message: what each process said before it. */
+    String logs() {
+        StringBuilder b = new StringBuilder();
+        for (Child c : children) {
+            List<String> lines = c.log().lines().toList();
+            b.append("---- ").append(c.name()).append(c.process().isAlive() ? " (running)" : " (exited " + c.process().exitValue() + ")")
+                    .append(", last lines of its log:\n");
+            for (String l : lines.subList(Math.max(0, lines.size() - 40), lines.size())) b.append(l).append('\n');
+        }
+        return b.toString();
+    }
+
     /** A kvserver pair: its primary and backup. */
     record KvPair(Child primary, Child backup) {}
 

@@ -50,6 +50,7 @@ class KvServerFailoverTest {
             client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
 
             KvWorkload w = KvWorkload.kvserver(client, random.nextLong()).start();
+            Throwable failed = null;
             try {
                 for (int kill = 1; kill <= kills; kill++) {
                     w.awaitMoreWrites(10);
@@ -65,9 +66,16 @@ class KvServerFailoverTest {
                     backup.await("backing up primary", LIVENESS_MS);
                     backupPort = next;
                 }
-            } finally {
-                w.stop();
+            } catch (Throwable t) {
+                failed = t;
             }
+            try {
+                w.stop();
+            } catch (Throwable t) {
+                if (failed == null) failed = t;
+                else failed.addSuppressed(t);
+            }
+            if (failed != null) throw new AssertionError(failed.getMessage() + "\n" + ft.logs(), failed);
             w.assertEveryAcknowledgedWriteReads();
             String coldSays;
             if (durability.equals("disk")) {

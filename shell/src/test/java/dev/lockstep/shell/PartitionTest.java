@@ -139,6 +139,7 @@ class PartitionTest {
             Pair pair = startPair(ft, backupPort, backupPort);
             dev.lockstep.liveft.KvClient client = client(pair.console());
             KvWorkload w = KvWorkload.console(client, 11).start();
+            Throwable failed = null;
             try {
                 exercise(w, 20);
                 pair.backup().sigkill();
@@ -152,9 +153,16 @@ class PartitionTest {
                 pair.primary().sigkill();
                 joiner.await("live: serving the console", LIVENESS_MS);
                 exercise(w, 20);
-            } finally {
-                w.stop();
+            } catch (Throwable t) {
+                failed = t;
             }
+            try {
+                w.stop();
+            } catch (Throwable t) {
+                if (failed == null) failed = t;
+                else failed.addSuppressed(t);
+            }
+            if (failed != null) throw new AssertionError(failed.getMessage() + "\n" + ft.logs(), failed);
             w.assertEveryAcknowledgedWriteReads();
             client.close();
         }
