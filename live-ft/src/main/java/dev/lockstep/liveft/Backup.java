@@ -131,17 +131,16 @@ public final class Backup {
         try {
             byte[] snapshot = state;
             java.util.concurrent.FutureTask<Void> setup = new java.util.concurrent.FutureTask<>(() -> {
-                prepare(h, th, snapshot);
+                prepare(th, snapshot);
                 return null;
             });
             Thread builder = new Thread(setup, "ft-backup-setup");
             builder.setDaemon(true);
             builder.start();
             while (true) {
-                // Acknowledged as they come, replayed once the machine is there. Silence is not timed meanwhile, as
-                // the primary does not time this backup's (a fresh JVM's building may pause both on one host):
-                // a primary that dies is seen by its closed connection now, or by its silence after.
-                while (lostWhy == null && waiting()) receive();
+                // Acknowledged as they come, replayed once the machine is there; silence is timed with the building
+                // timeout until caught up (a fresh JVM's build may starve both sides on one host).
+                receiveWaiting();
                 try {
                     setup.get(1, java.util.concurrent.TimeUnit.MILLISECONDS);
                     break;
@@ -163,7 +162,7 @@ public final class Backup {
     }
 
     /** Builds the machine as the primary's header says, in the primary's {@code state} (if it sent one), and the trace. */
-    private void prepare(Wire.Header h, TraceHeader th, byte[] state) throws IOException {
+    private void prepare(TraceHeader th, byte[] state) throws IOException {
         machine = new Machine(MachineConfig.fromMap(th.machineConfig()), i -> {
             throw new IllegalStateException("no input port yet");
         }, OutputSink.DISCARD);

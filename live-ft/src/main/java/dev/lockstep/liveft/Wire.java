@@ -97,11 +97,11 @@ final class Wire {
 
     static Batch entries(byte[] b, EntryDecoder decoder) throws IOException {
         DataInputStream in = in(b);
-        long first = in.readLong(), applied = in.readLong();
+        long first = in.readLong(), durable = in.readLong();
         int n = in.readInt();
         List<LogEntry> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) list.add(decoder.read(in));
-        return new Batch(first, applied, list);
+        return new Batch(first, durable, list);
     }
 
     /**
