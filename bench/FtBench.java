@@ -65,7 +65,7 @@ public class FtBench {
     }
 
     public static void main(String[] a) throws Exception {
-        launcher = a[0];
+        launcher = Path.of(a[0]).toAbsolutePath().toString(); // children start in the run's directory
         double seconds = Double.parseDouble(a[1]);
         int failovers = Integer.parseInt(a[2]);
         dir = Files.createTempDirectory("ftbench");

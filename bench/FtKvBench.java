@@ -351,7 +351,7 @@ public class FtKvBench {
             a.remove(fo + 1);
             a.remove(fo);
         }
-        launcher = a.get(0);
+        launcher = Path.of(a.get(0)).toAbsolutePath().toString(); // children start in the run's directory
         double seconds = a.size() > 1 ? Double.parseDouble(a.get(1)) : 10;
         int[] clientCounts = Arrays.stream((a.size() > 2 ? a.get(2) : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
         int rounds = a.size() > 3 ? Integer.parseInt(a.get(3)) : 5;

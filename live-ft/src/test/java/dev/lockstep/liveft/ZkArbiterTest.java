@@ -46,9 +46,12 @@ class ZkArbiterTest {
         zk = loopbackZooKeeper(data);
     }
 
-    /** A ZooKeeper server on a free port of 127.0.0.1 only, its data in {@code dir} (kept across restarts). */
+    /**
+     * A ZooKeeper server on a free port of 127.0.0.1 only, its data in {@code dir}/zk (kept across restarts). The
+     * server writes its configuration file next to its data directory: in {@code dir}, not in the system's /tmp.
+     */
     static TestingServer loopbackZooKeeper(Path dir) throws Exception {
-        return new TestingServer(new InstanceSpec(dir.toFile(), -1, -1, -1, true, -1, -1, -1,
+        return new TestingServer(new InstanceSpec(dir.resolve("zk").toFile(), -1, -1, -1, true, -1, -1, -1,
                 Map.of("clientPortAddress", "127.0.0.1"), "127.0.0.1"), true);
     }
 
