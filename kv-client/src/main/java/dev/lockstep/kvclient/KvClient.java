@@ -12,10 +12,12 @@ import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,6 +32,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * re-sent output) are skipped. A request that gets no reply is sent again, with the same id, every
  * {@link #retryEvery} until {@link #giveUpAfter}: fine for PUT and GET; a DEL whose first reply was lost
  * answers NOTFOUND the second time.
+ *
+ * <p>An FT pair on two hosts has two machine ends, the primary's {@code --netdev} {@code local} address and
+ * the backup's: {@link #connect(List)} takes both. Requests go to the end that answered last; a request
+ * left unanswered for {@link #retryEvery} is sent again to the next end, so the client finds the backup
+ * once it is live (until then nothing listens there).
  *
  * <p>Thread-safe: several threads may each have a request outstanding, over the one socket (the dgram
  * wire has a single remote address, so several clients would need one socket anyway). Whichever waiting
@@ -49,7 +56,11 @@ public final class KvClient implements AutoCloseable {
      */
     private final DatagramChannel channel;
     private final Selector selector;
-    private volatile InetSocketAddress wire;
+    /** The machine ends, and the index of the one requests go to. */
+    private volatile List<InetSocketAddress> ends = List.of();
+    private final AtomicInteger current = new AtomicInteger();
+    /** Frames heard from each end: an end that answered others while a request waited is not given up. */
+    private volatile AtomicLongArray heard = new AtomicLongArray(0);
     private volatile byte[] serverMac;
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicInteger ipId = new AtomicInteger();
@@ -67,11 +78,16 @@ public final class KvClient implements AutoCloseable {
 
     /** Opens the client's end of the wire on a free loopback port. */
     public KvClient() {
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** Opens the client's end of the wire at {@code local}: the {@code remote} of the machine's {@code --netdev}. */
+    public KvClient(InetSocketAddress local) {
         DatagramChannel c = null;
         Selector s = null;
         try {
             c = DatagramChannel.open();
-            c.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            c.bind(local);
             c.configureBlocking(false);
             s = Selector.open();
             c.register(s, SelectionKey.OP_READ);
@@ -104,7 +120,15 @@ public final class KvClient implements AutoCloseable {
 
     /** Where the machine's backend receives frames (its {@code local}). */
     public KvClient connect(InetSocketAddress machineEnd) {
-        this.wire = machineEnd;
+        return connect(List.of(machineEnd));
+    }
+
+    /** The machine ends of an FT pair on two hosts: the primary's first; see the class comment. */
+    public KvClient connect(List<InetSocketAddress> machineEnds) {
+        if (machineEnds.isEmpty()) throw new IllegalArgumentException("no machine end to connect to");
+        this.heard = new AtomicLongArray(machineEnds.size());
+        this.ends = List.copyOf(machineEnds);
+        current.set(0);
         return this;
     }
 
@@ -128,7 +152,9 @@ public final class KvClient implements AutoCloseable {
             byte[] request = Frames.arpRequest(CLIENT_MAC, CLIENT_IP, SERVER_IP);
             long deadline = System.nanoTime() + giveUpAfter.toNanos();
             while (System.nanoTime() < deadline) {
-                send(request);
+                int to = current.get();
+                long heardBefore = heard(to);
+                send(request, to);
                 long until = System.nanoTime() + retryEvery.toNanos();
                 byte[] f;
                 while ((f = receive(until)) != null) {
@@ -138,6 +164,7 @@ public final class KvClient implements AutoCloseable {
                         return mac;
                     }
                 }
+                moveOnFrom(to, heardBefore);
             }
             throw new NoReply("no ARP reply from " + Frames.ip(SERVER_IP) + " within " + giveUpAfter);
         } finally {
@@ -156,8 +183,11 @@ public final class KvClient implements AutoCloseable {
         try {
             long deadline = System.nanoTime() + giveUpAfter.toNanos();
             while (System.nanoTime() < deadline) {
-                send(frame);
+                int to = current.get();
+                long heardBefore = heard(to);
+                send(frame, to);
                 if (awaitReply(w, Math.min(deadline, System.nanoTime() + retryEvery.toNanos()))) return w.reply;
+                moveOnFrom(to, heardBefore);
             }
             throw new NoReply("no reply to '" + command + "' within " + giveUpAfter);
         } finally {
@@ -240,14 +270,41 @@ public final class KvClient implements AutoCloseable {
         if (!r.equals(want)) throw new IllegalStateException(command + " answered '" + r + "', not '" + want + "'");
     }
 
-    private void send(byte[] frame) {
-        if (wire == null) throw new IllegalStateException("connect() the client to the machine's end of the wire first");
+    /** Sends {@code frame} to machine end {@code i}. */
+    private void send(byte[] frame, int i) {
+        List<InetSocketAddress> to = ends;
+        if (to.isEmpty()) throw new IllegalStateException("connect() the client to the machine's end of the wire first");
         try {
             // A datagram the socket has no room for right now is lost, as on a wire; the request's retry covers it.
-            channel.send(ByteBuffer.wrap(frame), wire);
+            channel.send(ByteBuffer.wrap(frame), to.get(i % to.size()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private long heard(int i) {
+        AtomicLongArray h = heard;
+        return i < h.length() ? h.get(i) : 0;
+    }
+
+    /**
+     * No answer came through end {@code i}, silent since {@code heardBefore}: the next request goes to the
+     * next end (once, however many waited on {@code i}).
+     */
+    private void moveOnFrom(int i, long heardBefore) {
+        int n = ends.size();
+        if (n > 1 && heard(i) == heardBefore) current.compareAndSet(i, (i + 1) % n);
+    }
+
+    /** A frame came from {@code from}: if it is one of the machine ends, requests go there from now on. */
+    private void heardFrom(java.net.SocketAddress from) {
+        List<InetSocketAddress> to = ends;
+        if (to.size() < 2) return;
+        int i = to.indexOf(from);
+        if (i < 0) return;
+        AtomicLongArray h = heard;
+        if (i < h.length()) h.incrementAndGet(i);
+        if (current.get() != i) current.set(i);
     }
 
     /** The next frame that arrives before {@code deadline} (System.nanoTime), or null. Under the receive lock. */
@@ -256,7 +313,9 @@ public final class KvClient implements AutoCloseable {
         try {
             while (true) {
                 buf.clear();
-                if (channel.receive(buf) != null) {
+                java.net.SocketAddress from = channel.receive(buf);
+                if (from != null) {
+                    heardFrom(from);
                     buf.flip();
                     byte[] f = new byte[buf.remaining()];
                     buf.get(f);

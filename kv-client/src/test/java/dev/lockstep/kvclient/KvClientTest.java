@@ -35,6 +35,10 @@ class KvClientTest {
     private static final class Wire implements AutoCloseable {
         final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         final Map<String, AtomicInteger> copiesSeen = new ConcurrentHashMap<>();
+        /** Frames received, ARP included. */
+        final AtomicInteger frames = new AtomicInteger();
+        /** Down: frames are counted and dropped, as by a dead machine's end (or a backup's, until it is live). */
+        volatile boolean down;
         private final Thread thread;
         private InetSocketAddress client;
 
@@ -48,6 +52,8 @@ class KvClientTest {
                     } catch (IOException e) {
                         return;
                     }
+                    frames.incrementAndGet();
+                    if (down) continue;
                     client = (InetSocketAddress) p.getSocketAddress();
                     byte[] f = java.util.Arrays.copyOf(p.getData(), p.getLength());
                     if ((ByteBuffer.wrap(f).getShort(12) & 0xffff) == 0x0806) {
@@ -162,6 +168,36 @@ class KvClientTest {
             assertThatThrownBy(c::ping).isInstanceOf(KvClient.NoReply.class).hasMessageContaining("no reply to 'PING'");
             assertThat(wire.copiesSeen).hasSize(1);
             assertThat(wire.copiesSeen.values()).allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(2));
+        }
+    }
+
+    @Test
+    void withTwoMachineEndsTheClientMovesToTheOneThatAnswersAndStaysThere() throws Exception {
+        // An FT pair on two hosts: the first end is silent (its primary died), the second answers.
+        try (Wire dead = new Wire((line, copy, reply) -> reply.run()); Wire live = new Wire((line, copy, reply) -> reply.run());
+                KvClient c = new KvClient().retryEvery(Duration.ofMillis(50)).giveUpAfter(Duration.ofSeconds(10))) {
+            dead.down = true;
+            c.connect(List.of(dead.address(), live.address()));
+            for (int i = 0; i < 20; i++) assertThat(c.get("k" + i)).contains("k" + i);
+            assertThat(dead.frames.get()).isEqualTo(1); // the first ARP request only: then the live end, heard from, is kept
+            assertThat(live.copiesSeen).hasSize(20);
+        }
+    }
+
+    @Test
+    void whenTheAnsweringEndFallsSilentTheClientFindsTheOtherOne() throws Exception {
+        // The primary answers, dies; the backup, live now, answers at its own address.
+        try (Wire primary = new Wire((line, copy, reply) -> reply.run()); Wire backup = new Wire((line, copy, reply) -> reply.run());
+                KvClient c = new KvClient().retryEvery(Duration.ofMillis(50)).giveUpAfter(Duration.ofSeconds(10))) {
+            backup.down = true;
+            c.connect(List.of(primary.address(), backup.address()));
+            for (int i = 0; i < 10; i++) assertThat(c.get("a" + i)).contains("a" + i);
+            assertThat(backup.frames.get()).isZero();
+            primary.down = true;
+            backup.down = false;
+            for (int i = 0; i < 10; i++) assertThat(c.get("b" + i)).contains("b" + i);
+            assertThat(primary.frames.get()).isEqualTo(12); // ARP, its ten, and the first copy of the request it never answered
+            assertThat(backup.copiesSeen).hasSize(10);
         }
     }
 }
