@@ -8,9 +8,16 @@ import java.net.InetSocketAddress;
 public final class Addresses {
     private Addresses() {}
 
+    /** HOST:PORT by address, as {@link #parse} reads it back ([::1]:PORT for IPv6). */
+    public static String format(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
     public static InetSocketAddress parse(String what, String s) {
         int colon = s.lastIndexOf(':');
         String host = colon < 0 ? "127.0.0.1" : s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
         try {
             int port = Integer.parseInt(s.substring(colon + 1));
             if (port < 0 || port > 65535) throw new NumberFormatException();

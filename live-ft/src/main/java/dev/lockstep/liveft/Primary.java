@@ -89,7 +89,7 @@ public final class Primary implements LiveRunner.Hooks {
         this.options = options;
         this.me = me;
         this.log = log;
-        this.consoleAddress = "127.0.0.1:" + service.port();
+        this.consoleAddress = service.address();
         this.gate = new OutputGate(new OutputGate.ServiceSink() {
             @Override
             public void output(OutputKind kind, long instret, byte[] data, int off, int len) {

@@ -10,6 +10,7 @@ import dev.lockstep.liveft.Channel;
 import dev.lockstep.liveft.ConsoleServer;
 import dev.lockstep.liveft.Primary;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,7 +41,7 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--trace", required = true, paramLabel = "DIR", description = "The trace directory to write (new or empty).")
     Path trace;
 
-    @Option(names = "--console", paramLabel = "[HOST:]PORT", description = "Console address to serve when live (default: the primary's port).")
+    @Option(names = "--console", paramLabel = "[HOST:]PORT", description = "Console address to serve when live (default: the primary's port, on this backup's --listen host; on loopback or on all addresses if the primary's console was).")
     String console;
 
     @Option(names = "--rtc", paramLabel = "host|fixed:NANOS", defaultValue = "host", description = "The RTC once live (default: ${DEFAULT-VALUE}).")
@@ -71,14 +72,15 @@ final class BackupCommand implements Callable<Integer> {
             }
             if (r instanceof Backup.Result.Stopped s) return s.why().startsWith("DIVERGENCE") ? 4 : 3;
             Backup.Result.Live live = (Backup.Result.Live) r;
-            String address = console != null ? console : live.consoleAddress().replaceFirst("^.*:", "127.0.0.1:");
+            InetSocketAddress address = console != null ? Addresses.parse("--console", console)
+                    : liveConsole(live.consoleAddress(), (InetSocketAddress) server.getLocalSocketAddress());
             HostInputQueue queue = new HostInputQueue();
             RunOptions ro = new RunOptions();
             ro.rtc = rtc;
             ro.drive = drive;
             ro.netdev = netdev;
             live.machine().setInput(ro.rtcPort());
-            try (ConsoleServer service = new ConsoleServer(Addresses.parse("--console", address), queue, log);
+            try (ConsoleServer service = new ConsoleServer(address, queue, log);
                  HostDevices devices = HostDevices.takeOver(live.machine(), ro, queue, log);
                  var writer = live.trace()) {
                 Primary p = new Primary(live.machine(), live.header(), writer, service, queue, arb, ft.secret(), tuning, me, log);
@@ -88,10 +90,24 @@ final class BackupCommand implements Callable<Integer> {
                 int reissued = devices.underOutputRule(p, live.machine());
                 if (reissued > 0) log.accept("re-issued " + reissued + " disk requests that were in flight");
                 p.acceptJoins(server);
-                log.accept("live: serving the console on port " + service.port() + ", new backups join on port " + server.getLocalPort());
+                log.accept("live: serving the console on " + service.address() + ", new backups join on "
+                        + Addresses.format((InetSocketAddress) server.getLocalSocketAddress()));
                 return PrimaryCommand.finish(p, live.machine(), maxInstructions < 0 ? -1L : maxInstructions, log);
             }
         }
+    }
+
+    /**
+     * Where a backup gone live serves the console without --console: the primary's port, on loopback if the
+     * primary served loopback, on every address if it did, and else on this backup's own --listen address
+     * (on another host, the primary's address is not this host's).
+     */
+    static InetSocketAddress liveConsole(String primaryConsole, InetSocketAddress listen) {
+        InetSocketAddress p = Addresses.parse("the primary's console", primaryConsole);
+        java.net.InetAddress host = p.getAddress();
+        if (host == null || host.isLoopbackAddress()) return new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), p.getPort());
+        if (host.isAnyLocalAddress()) return new InetSocketAddress(p.getPort());
+        return new InetSocketAddress(listen.getAddress(), p.getPort());
     }
 
     private Channel joinPrimary(java.util.function.Consumer<String> log) throws IOException {
@@ -101,7 +117,7 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     private Channel awaitPrimary(ServerSocket server, java.util.function.Consumer<String> log) throws IOException {
-        log.accept("waiting for the primary on port " + server.getLocalPort());
+        log.accept("waiting for the primary on " + Addresses.format((InetSocketAddress) server.getLocalSocketAddress()));
         while (true) {
             java.net.Socket s = server.accept();
             try {

@@ -78,7 +78,7 @@ final class PrimaryCommand implements Callable<Integer> {
                 log.accept("running alone until a backup joins");
             }
             if (joins != null) p.acceptJoins(joins);
-            log.accept("serving the console on port " + service.port());
+            log.accept("serving the console on " + service.address());
             return finish(p, m, options.limit(), log);
         }
     }
