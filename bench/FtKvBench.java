@@ -30,10 +30,17 @@ public class FtKvBench {
     static final List<Process> children = new ArrayList<>();
     static int runs;
 
-    /** Starts {@code lockstep args}, on {@code cpus} if not null (taskset's list). */
-    static Process start(String name, String cpus, String... args) throws Exception {
+    /**
+     * Where a process runs: on {@code cpus} if not null (taskset's list, under --pin), in network namespace
+     * {@code ns} if not null (under --netns), reachable at {@code ip}.
+     */
+    record Host(String cpus, String ns, String ip) {}
+
+    /** Starts {@code lockstep args} on {@code host}. */
+    static Process start(String name, Host host, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
-        if (cpus != null) cmd.addAll(List.of("taskset", "-c", cpus));
+        if (host.ns() != null) cmd.addAll(List.of("ip", "netns", "exec", host.ns()));
+        if (host.cpus() != null) cmd.addAll(List.of("taskset", "-c", host.cpus()));
         cmd.add(launcher);
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
@@ -131,11 +138,11 @@ public class FtKvBench {
         /** Requests served, warm-up included. */
         long served;
 
-        Side(String name, KvClient client, int wire, List<Process> servers) {
+        Side(String name, KvClient client, List<InetSocketAddress> ends, List<Process> servers) {
             this.name = name;
             this.client = client;
             this.servers = servers;
-            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+            client.connect(ends);
             client.put("w", "x");
         }
 
@@ -188,36 +195,43 @@ public class FtKvBench {
         }
     }
 
-    static KvClient newClient() { return new KvClient().retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofSeconds(60)); }
+    static KvClient newClient() {
+        return new KvClient(new InetSocketAddress(HOST_C.ip(), 0)).retryEvery(Duration.ofMillis(500)).giveUpAfter(Duration.ofSeconds(60));
+    }
 
-    static String netdev(int wire, KvClient c) {
-        return "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + c.localAddress().getPort();
+    /** The --netdev of a machine on {@code host}: its end of the wire there, the client's end on HOST_C. */
+    static String netdev(Host host, int wire, KvClient c) {
+        return "dgram,local=" + host.ip() + ":" + wire + ",remote=" + HOST_C.ip() + ":" + c.localAddress().getPort();
+    }
+
+    /** The machine ends of the wire a client of a pair is given: one per host. */
+    static List<InetSocketAddress> ends(int wire, Host... hosts) {
+        return Arrays.stream(hosts).map(h -> new InetSocketAddress(h.ip(), wire)).distinct().toList();
     }
 
     static Side plain(int n) throws Exception {
         KvClient c = newClient();
         int wire = udpPort();
-        Process p = start("run-" + n, HOST_A, "run", "--drive", "file=" + disk("run-" + n + ".img"), "--netdev", netdev(wire, c),
+        Process p = start("run-" + n, HOST_A, "run", "--drive", "file=" + disk("run-" + n + ".img"), "--netdev", netdev(HOST_A, wire, c),
                 "kvserver");
-        return new Side("lockstep run", c, wire, List.of(p));
+        return new Side("lockstep run", c, ends(wire, HOST_A), List.of(p));
     }
 
     /** An FT pair whose processes are named {@code ft-*-TAG}, with {@code --durability durability}. */
     static Side ft(String tag, String arbiter, String durability) throws Exception {
         KvClient c = newClient();
         int wire = udpPort(), bp = tcpPort();
-        String[] dev = {"--drive", "file=" + disk("ft-" + tag + ".img"), "--netdev", netdev(wire, c), "--durability", durability};
-        List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", "ft-trace-" + tag));
-        b.addAll(List.of(dev));
+        String disk = "file=" + disk("ft-" + tag + ".img");
+        List<String> b = new ArrayList<>(List.of("backup", "--listen", HOST_B.ip() + ":" + bp, "--arbiter", arbiter, "--trace",
+                "ft-trace-" + tag, "--drive", disk, "--netdev", netdev(HOST_B, wire, c), "--durability", durability));
         Process backup = start("ft-backup-" + tag, HOST_B, b.toArray(String[]::new));
         await("ft-backup-" + tag, "waiting for the primary");
-        List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
-                "--console", "" + tcpPort()));
-        pr.addAll(List.of(dev));
+        List<String> pr = new ArrayList<>(List.of("primary", "--backup", HOST_B.ip() + ":" + bp, "--arbiter", arbiter,
+                "--console", "" + tcpPort(), "--drive", disk, "--netdev", netdev(HOST_A, wire, c), "--durability", durability));
         pr.add("kvserver");
         Process p = start("ft-primary-" + tag, HOST_A, pr.toArray(String[]::new));
         await("ft-backup-" + tag, "backing up primary");
-        return new Side("FT, " + durability + " durability", c, wire, List.of(p, backup));
+        return new Side("FT, " + durability + " durability", c, ends(wire, HOST_A, HOST_B), List.of(p, backup));
     }
 
     /** What FT run {@code n}'s primary sent its backup: bytes and batches, or null if the backup did not follow it to the end. */
@@ -246,12 +260,16 @@ public class FtKvBench {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    /** Under {@code --pin}: the CPUs of the primary's host (and of a plain run), and of the backup's (and the client's). */
-    static String HOST_A, HOST_B;
+    /**
+     * The primary's host (and a plain run's), the backup's, and the clients' and arbiter's: on loopback, or
+     * under --netns in two network namespaces and the bridge between them; under --pin, A on the first half
+     * of the CPUs, B and C on the other half.
+     */
+    static Host HOST_A = new Host(null, null, "127.0.0.1"), HOST_B = HOST_A, HOST_C = HOST_A;
 
     /**
      * Usage: FtKvBench LAUNCHER [SECONDS] [CLIENTS,CLIENTS,...] [ROUNDS] [WARMUP_SECONDS] [DISK_DIR] [--pin]
-     * [--durability MODE,MODE,...]
+     * [--netns] [--durability MODE,MODE,...]
      *
      * <p>For each number of clients, a plain run and an FT pair per durability (default: disk and replica)
      * are started side by side, each on a fresh disk with its own client, and all stay up; only one is
@@ -266,22 +284,22 @@ public class FtKvBench {
      * primary getting a new backup through --join, whose state-transfer pause its log gives.
      */
     static void failovers(String arbiter, String durability, int n) throws Exception {
-        KvClient c = new KvClient().retryEvery(Duration.ofMillis(10)).giveUpAfter(Duration.ofSeconds(60));
+        KvClient c = new KvClient(new InetSocketAddress(HOST_C.ip(), 0)).retryEvery(Duration.ofMillis(10)).giveUpAfter(Duration.ofSeconds(60));
         int wire = udpPort(), bp = tcpPort();
         String tag = "fo-" + durability;
-        String[] dev = {"--drive", "file=" + disk(tag + ".img"), "--netdev", netdev(wire, c), "--durability", durability};
-        List<String> b = new ArrayList<>(List.of("backup", "--listen", "" + bp, "--arbiter", arbiter, "--trace", tag + "-trace-0"));
-        b.addAll(List.of(dev));
+        String disk = "file=" + disk(tag + ".img");
+        List<String> b = new ArrayList<>(List.of("backup", "--listen", HOST_B.ip() + ":" + bp, "--arbiter", arbiter, "--trace",
+                tag + "-trace-0", "--drive", disk, "--netdev", netdev(HOST_B, wire, c), "--durability", durability));
         String backupName = tag + "-b0";
         Process backup = start(backupName, HOST_B, b.toArray(String[]::new));
         await(backupName, "waiting for the primary");
-        List<String> pr = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + bp, "--arbiter", arbiter,
-                "--console", "" + tcpPort()));
-        pr.addAll(List.of(dev));
+        List<String> pr = new ArrayList<>(List.of("primary", "--backup", HOST_B.ip() + ":" + bp, "--arbiter", arbiter,
+                "--console", "" + tcpPort(), "--drive", disk, "--netdev", netdev(HOST_A, wire, c), "--durability", durability));
         pr.add("kvserver");
         Process primary = start(tag + "-p", HOST_A, pr.toArray(String[]::new));
         await(backupName, "backing up primary");
-        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), wire));
+        c.connect(ends(wire, HOST_A, HOST_B));
+        Host primaryHost = HOST_A, backupHost = HOST_B; // they swap at each failover: the new backup takes the dead primary's host
         double[] took = new double[n];
         List<Double> pauses = new ArrayList<>(), stalls = new ArrayList<>();
         int joinPort = bp;
@@ -292,11 +310,14 @@ public class FtKvBench {
             c.put("f0", "after-" + i); // answered by the new primary
             took[i] = (System.nanoTime() - kill) / 1e6;
             primary = backup;
+            Host freed = primaryHost;
+            primaryHost = backupHost;
+            backupHost = freed;
             String next = tag + "-b" + (i + 1);
             int port = tcpPort();
-            List<String> j = new ArrayList<>(List.of("backup", "--join", "127.0.0.1:" + joinPort, "--listen", "" + port,
-                    "--arbiter", arbiter, "--trace", tag + "-trace-" + (i + 1)));
-            j.addAll(List.of(dev));
+            List<String> j = new ArrayList<>(List.of("backup", "--join", primaryHost.ip() + ":" + joinPort, "--listen",
+                    backupHost.ip() + ":" + port, "--arbiter", arbiter, "--trace", tag + "-trace-" + (i + 1), "--drive", disk,
+                    "--netdev", netdev(backupHost, wire, c), "--durability", durability));
             // A second client writes back to back throughout the join: its longest wait is the pause the service shows.
             java.util.concurrent.atomic.AtomicBoolean joining = new java.util.concurrent.atomic.AtomicBoolean(true);
             java.util.concurrent.atomic.AtomicLong longest = new java.util.concurrent.atomic.AtomicLong();
@@ -309,7 +330,7 @@ public class FtKvBench {
             });
             writer.start();
             Thread.sleep(50); // its requests flow before the join starts
-            backup = start(next, HOST_B, j.toArray(String[]::new));
+            backup = start(next, backupHost, j.toArray(String[]::new));
             await(next, "backing up primary");
             Thread.sleep(200); // and after it: the first replies after the new backup's ready ack
             joining.set(false);
@@ -336,6 +357,7 @@ public class FtKvBench {
     public static void main(String[] args) throws Exception {
         List<String> a = new ArrayList<>(List.of(args));
         boolean pin = a.remove("--pin");
+        boolean netns = a.remove("--netns");
         keep = a.remove("--keep");
         List<String> durabilities = List.of("disk", "replica");
         int d = a.indexOf("--durability");
@@ -364,16 +386,22 @@ public class FtKvBench {
             if (cpus < 2) throw new IllegalArgumentException("--pin needs two CPUs");
             // Two hosts on one machine: the primary (or the plain run) alone on the first half of the CPUs, the
             // backup on the other half with the clients and the arbiter, as a third host would be.
-            HOST_A = "0-" + (cpus / 2 - 1);
-            HOST_B = cpus / 2 + "-" + (cpus - 1);
-            new ProcessBuilder("taskset", "-a", "-cp", HOST_B, "" + ProcessHandle.current().pid()).redirectOutput(
+            HOST_A = new Host("0-" + (cpus / 2 - 1), null, HOST_A.ip());
+            HOST_B = HOST_C = new Host(cpus / 2 + "-" + (cpus - 1), null, HOST_B.ip());
+            new ProcessBuilder("taskset", "-a", "-cp", HOST_B.cpus(), "" + ProcessHandle.current().pid()).redirectOutput(
                     ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+        if (netns) {
+            // bench/netns.sh made them: two hosts' network stacks, bridged to this one (the clients' and arbiter's).
+            HOST_A = new Host(HOST_A.cpus(), "lockstep-a", "10.99.0.2");
+            HOST_B = new Host(HOST_B.cpus(), "lockstep-b", "10.99.0.3");
+            HOST_C = new Host(HOST_C.cpus(), null, "10.99.0.1");
         }
         try {
             int arb = tcpPort();
-            start("arbiter", HOST_B, "arbiter", "--listen", "" + arb, "--state", "arbiter.state");
+            start("arbiter", HOST_C, "arbiter", "--listen", HOST_C.ip() + ":" + arb, "--state", "arbiter.state");
             await("arbiter", "serving");
-            String arbiter = "tas://127.0.0.1:" + arb;
+            String arbiter = "tas://" + HOST_C.ip() + ":" + arb;
             List<Side[]> sides = new ArrayList<>();
             List<List<List<Double>>> ratios = new ArrayList<>(); // [client count][FT side][round]
             List<List<Sent>> sent = new ArrayList<>();
@@ -414,9 +442,10 @@ public class FtKvBench {
                 sent.add(ss);
             }
             System.out.printf("FT benchmark: kvserver (virtio-net + a shared virtio-blk log), closed-loop clients, 3 PUT : 1 GET,"
-                    + " %d round(s) of %.0f s on each side after %.0f s of warm-up each, %d CPUs%s, disks in %s%n%n", rounds, seconds,
-                    warmup, cpus, pin ? " (pinned: primary or plain run on " + HOST_A + ", backup and clients on " + HOST_B + ")"
-                            : " shared by all", disks == dir ? "the temporary directory" : a.get(5));
+                    + " %d round(s) of %.0f s on each side after %.0f s of warm-up each, %d CPUs%s%s, disks in %s%n%n", rounds, seconds,
+                    warmup, cpus, pin ? " (pinned: primary or plain run on " + HOST_A.cpus() + ", backup and clients on " + HOST_B.cpus() + ")"
+                            : " shared by all",
+                    netns ? "; primary, backup and clients in three network namespaces on a bridge" : "", disks == dir ? "the temporary directory" : a.get(5));
             System.out.printf("| %7s | %-24s | %10s | %9s | %9s | %9s | %9s | %10s | %11s | %8s |%n", "clients", "run", "requests/s",
                     "PUT p50", "PUT p99", "GET p50", "GET p99", "log Mbit/s", "CPU/request", "cs/req");
             System.out.println("|---------|--------------------------|------------|-----------|-----------|-----------|-----------|------------|"
