@@ -42,6 +42,8 @@ public final class Machine {
     public static final long UART_BASE = 0x10000000L, RAM_BASE = 0x80000000L, PLIC_BASE = 0xc000000L;
     /** Extensions beyond the single letters of misa that the hart implements, for riscv,isa. */
     private static final String MULTI_LETTER_EXTENSIONS = "_zicsr_zifencei_zihintpause_sstc";
+    /** The riscv,isa string the hart reports (it always has its FPU): what a trace header records. */
+    public static final String ISA = "rv64imafdc" + MULTI_LETTER_EXTENSIONS;
 
     /** Why {@link #run} returned. */
     public enum Status {

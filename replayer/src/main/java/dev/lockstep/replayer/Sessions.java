@@ -153,6 +153,9 @@ public final class Sessions {
     /** A header with virtio devices; {@code disk} is the disk's image ({@link #diskImage}), or null without a disk. */
     public static TraceHeader header(MachineConfig config, Spec spec, Devices devices, GuestImage disk) {
         Map<String, String> cfg = new LinkedHashMap<>(config.toMap());
+        // What the hart reports. (MachineConfig's own "isa", which lacked zihintpause and sstc, stays as it
+        // was: its map seeds the RNG, so changing it would change every recorded session's entropy.)
+        cfg.put("isa", Machine.ISA);
         devices.into(cfg);
         List<GuestImage> images = new ArrayList<>();
         if (disk != null) images.add(disk);

@@ -51,6 +51,7 @@ class VirtioRecordReplayTest {
 
         try (Trace t = Trace.open(trace)) {
             assertThat(t.header().machineConfig()).containsEntry("devices", "blk,net").containsEntry("blk.disk", "shared")
+                    .containsEntry("isa", dev.lockstep.emulator.Machine.ISA)
                     .containsEntry("net.mac", "52:54:00:12:34:56");
             assertThat(t.header().image("disk:kv.img")).get().matches(i -> i.role().equals(Sessions.ROLE_DISK) && i.size() == 1 << 20);
             long netRx = 0, diskDone = 0, netOut = 0, diskOut = 0;

@@ -53,6 +53,11 @@ class VirtDeviceTreeTest {
     }
 
     @Test
+    void theIsaATraceHeaderRecordsIsTheOneTheHartReports() {
+        assertThat(Machine.ISA).isEqualTo(machine().isa()).isEqualTo("rv64imafdc_zicsr_zifencei_zihintpause_sstc");
+    }
+
+    @Test
     void dtcReadsTheVirtBoardFromIt() throws Exception {
         assumeTrue(TestGuests.onPath("dtc"), "dtc (device-tree-compiler) is not installed");
         String dts = dts(machine().deviceTree());
