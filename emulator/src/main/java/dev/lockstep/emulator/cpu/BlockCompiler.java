@@ -27,7 +27,16 @@ final class BlockCompiler {
     }
 
     static final boolean ENABLED = !"false".equals(System.getProperty("lockstep.jit"));
-    static final int THRESHOLD = 24;
+    /**
+     * Runs of a block before it is translated (-Dlockstep.jit.threshold=N to measure another). Below the point
+     * where HotSpot compiles the translated class, translation costs (ASM, class definition, bytecode run by
+     * HotSpot's interpreter) more than it saves, so code that runs a few hundred times only loses by it.
+     */
+    static final int THRESHOLD = Integer.getInteger("lockstep.jit.threshold", 24);
+    /** The instructions within which THRESHOLD runs make a block hot (-Dlockstep.jit.window=N). */
+    static final long WINDOW = Long.getLong("lockstep.jit.window", 1L << 17);
+    /** Runs after which a block is translated however spread out they were (-Dlockstep.jit.steady=N). */
+    static final int STEADY = Integer.getInteger("lockstep.jit.steady", 1024);
 
     private static final String HART = "dev/lockstep/emulator/cpu/Hart";
     private static final String INSN = "dev/lockstep/emulator/isa/Insn";

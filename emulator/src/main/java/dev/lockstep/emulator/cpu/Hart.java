@@ -167,8 +167,15 @@ public final class Hart {
                 loopLimit = instret + budget;
                 executeCompiled(b);
             } else {
-                if (translate && ++b.hits == BlockCompiler.THRESHOLD && b.gen >= 0) {
-                    b.compiled = BlockCompiler.compile(b);
+                if (translate && b.gen >= 0) {
+                    int hits = ++b.hits;
+                    if (hits == 1) b.since = instret;
+                    // Translated when hot: its first runs came close together (a loop, a busy path), or it
+                    // has run many times in all. Not code run a few hundred times spread over a run (a
+                    // kernel's boot), for which translating costs more than it saves.
+                    if (hits == BlockCompiler.THRESHOLD ? instret - b.since <= BlockCompiler.WINDOW : hits == BlockCompiler.STEADY) {
+                        b.compiled = BlockCompiler.compile(b);
+                    }
                 }
                 execute(b, (int) Math.min(len, budget));
             }
