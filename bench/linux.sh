@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Boots Linux under OpenSBI on lockstep and on QEMU, the same kernel, initramfs and devices: both must reach
+# userspace and power off. Prints the boot's instructions, time and MIPS side by side, then records the boot
+# on lockstep and replays it verified.
+# The kernel: Debian's linux-source-6.1, configured by bench/linux/config.sh (tinyconfig plus virt's
+# devices), built once into WORKDIR (~10 min on 2 cores) and reused; the init: bench/linux/init.c.
+# Usage: bench/linux.sh [WORKDIR] [RUNS]   (default /tmp/lockstep-linux, 3 runs each)
+# Needs: linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross bc flex bison libssl-dev cpio opensbi
+#        qemu-system-misc (apt-get install them; as root this script does).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+W="${1:-/tmp/lockstep-linux}"
+RUNS="${2:-3}"
+PKGS=(linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross bc flex bison libssl-dev cpio opensbi qemu-system-misc)
+missing=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "linux.sh: install first: apt-get install ${missing[*]}" >&2; exit 2; }
+  apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
+mkdir -p "$W"
+SRC="$W/linux-source-6.1"
+if [ ! -f "$W/Image" ] || [ "$ROOT/bench/linux/config.sh" -nt "$W/Image" ]; then
+  [ -d "$SRC" ] || { echo "linux.sh: unpacking the kernel source into $SRC" >&2; tar xf /usr/src/linux-source-6.1.tar.xz -C "$W"; }
+  echo "linux.sh: building the kernel (~10 min on 2 cores; log in $W/build.log)" >&2
+  (cd "$SRC" && bash "$ROOT/bench/linux/config.sh" && nice make ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- -j"$(nproc)" Image) >"$W/build.log" 2>&1 \
+    || { tail -20 "$W/build.log" >&2; exit 1; }
+  cp "$SRC/arch/riscv/boot/Image" "$W/Image"
+fi
+if [ ! -f "$W/initramfs.cpio" ] || [ "$ROOT/bench/linux/init.c" -nt "$W/initramfs.cpio" ]; then
+  rm -rf "$W/initramfs" && mkdir -p "$W/initramfs"/{dev,proc,sys}
+  riscv64-linux-gnu-gcc -static -O2 -o "$W/initramfs/init" "$ROOT/bench/linux/init.c"
+  # Booting from an initramfs, init needs /dev/console before devtmpfs is mounted: made here (root, or fakeroot).
+  mknod -m 600 "$W/initramfs/dev/console" c 5 1
+  (cd "$W/initramfs" && find . | sort | cpio -o -H newc --quiet) >"$W/initramfs.cpio"
+fi
+truncate -s 8M "$W/disk.img"
+BOOT=(--bios "$FW" --kernel "$W/Image" --initrd "$W/initramfs.cpio" --append "console=ttyS0 earlycon" --ram 256M)
+"$ROOT/lockstep" --version >/dev/null   # build first
+
+echo "| run | exit | reached userspace | instructions | seconds (process) | MIPS (process) | MIPS (machine loop) |"
+echo "|---|---|---|---|---|---|---|"
+for r in $(seq "$RUNS"); do
+  s=$(date +%s.%N)
+  rc=0
+  "$ROOT/lockstep" run --stats --idle skip "${BOOT[@]}" --drive file="$W/disk.img" --rng </dev/null >"$W/lockstep.log" 2>"$W/lockstep.err" || rc=$?
+  e=$(date +%s.%N)
+  n=$(grep -o '^lockstep: [0-9,]* instructions' "$W/lockstep.err" | tr -dc 0-9)
+  u=$(grep -q "hello from userspace" "$W/lockstep.log" && echo yes || echo NO)
+  m=$(grep -o '[0-9.]* MIPS' "$W/lockstep.err" | head -1 | cut -d' ' -f1)
+  printf "| lockstep run --idle skip | %s | %s | %s | %.2f | %.1f | %s |\n" "$rc" "$u" "${n:-?}" "$(echo "$e - $s" | bc)" \
+    "$(echo "${n:-0} / ($e - $s) / 1000000" | bc -l)" "${m:-?}"
+done
+for r in $(seq "$RUNS"); do
+  s=$(date +%s.%N)
+  rc=0
+  qemu-system-riscv64 -M virt -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$W/Image" \
+    -initrd "$W/initramfs.cpio" -append "console=ttyS0 earlycon" -m 256M -drive file="$W/disk.img",format=raw,if=none,id=d0 \
+    -device virtio-blk-device,drive=d0 -device virtio-rng-device </dev/null >"$W/qemu.log" 2>&1 || rc=$?
+  e=$(date +%s.%N)
+  u=$(grep -q "hello from userspace" "$W/qemu.log" && echo yes || echo NO)
+  printf "| qemu-system-riscv64 (TCG) | %s | %s | (the same kernel) | %.2f | %.1f at lockstep's count | |\n" "$rc" "$u" "$(echo "$e - $s" | bc)" \
+    "$(echo "${n:-0} / ($e - $s) / 1000000" | bc -l)"
+done
+echo
+echo "lockstep's console, last lines:"
+tail -6 "$W/lockstep.log"
+rm -rf "$W/boot.trace"
+"$ROOT/lockstep" record -o "$W/boot.trace" "${BOOT[@]}" --drive file="$W/disk.img" --rng </dev/null >/dev/null 2>"$W/record.err"
+"$ROOT/lockstep" replay --verify "$W/boot.trace" </dev/null >/dev/null 2>"$W/replay.err"
+echo "record: $(grep -o 'recorded .*' "$W/record.err" | head -1)"
+echo "replay: $(grep -o 'verified .*' "$W/replay.err" | head -1)"
