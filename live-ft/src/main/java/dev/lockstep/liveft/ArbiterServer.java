@@ -51,6 +51,9 @@ public final class ArbiterServer implements AutoCloseable {
 
     public int port() { return server.getLocalPort(); }
 
+    /** Where it serves, as HOST:PORT. */
+    public String address() { return Addresses.format((java.net.InetSocketAddress) server.getLocalSocketAddress()); }
+
     private void load() {
         if (!Files.exists(state)) return;
         try {

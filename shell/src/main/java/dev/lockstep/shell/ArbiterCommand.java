@@ -29,7 +29,7 @@ final class ArbiterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var log = FtCommon.log("arbiter");
         try (ArbiterServer s = new ArbiterServer(Addresses.parse("--listen", listen), state, ft.secret(), log)) {
-            log.accept("serving test-and-set on port " + s.port() + ", state in " + state);
+            log.accept("serving test-and-set on " + s.address() + ", state in " + state);
             Thread.currentThread().join();
         }
         return 0;

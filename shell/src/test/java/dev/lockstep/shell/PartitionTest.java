@@ -145,7 +145,7 @@ class PartitionTest {
                 pair.backup().sigkill();
                 pair.primary().await("won the arbiter: continuing alone", LIVENESS_MS);
                 exercise(w, 20);
-                String arbiter = pair.arbiter().log().replaceAll("(?s).*serving test-and-set on port (\\d+).*", "$1");
+                String arbiter = pair.arbiter().log().replaceAll("(?s).*serving test-and-set on 127\\.0\\.0\\.1:(\\d+).*", "$1");
                 FtProcesses.Child joiner = ft.start("joiner", "backup", "--join", "127.0.0.1:" + pair.primaryJoin(),
                         "--listen", "" + FtProcesses.freePort(), "--arbiter", "tas://127.0.0.1:" + arbiter, "--trace", "trace-j");
                 joiner.await("backing up primary", LIVENESS_MS);
