@@ -14,6 +14,9 @@ public final class Addresses {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
+    /** Where {@code s} is bound, as HOST:PORT (the host a wildcard if bound to all addresses). */
+    public static String bound(java.net.ServerSocket s) { return format((InetSocketAddress) s.getLocalSocketAddress()); }
+
     public static InetSocketAddress parse(String what, String s) {
         int colon = s.lastIndexOf(':');
         String host = colon < 0 ? "127.0.0.1" : s.substring(0, colon);

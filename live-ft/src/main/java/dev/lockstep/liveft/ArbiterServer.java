@@ -52,7 +52,7 @@ public final class ArbiterServer implements AutoCloseable {
     public int port() { return server.getLocalPort(); }
 
     /** Where it serves, as HOST:PORT. */
-    public String address() { return Addresses.format((java.net.InetSocketAddress) server.getLocalSocketAddress()); }
+    public String address() { return Addresses.bound(server); }
 
     private void load() {
         if (!Files.exists(state)) return;

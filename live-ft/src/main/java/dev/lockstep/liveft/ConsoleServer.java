@@ -52,8 +52,8 @@ public final class ConsoleServer implements OutputGate.ServiceSink, AutoCloseabl
 
     public int port() { return server.getLocalPort(); }
 
-    /** Where the service is bound, as HOST:PORT (the host a wildcard if bound to all addresses). */
-    public String address() { return Addresses.format((InetSocketAddress) server.getLocalSocketAddress()); }
+    /** Where the service is bound, as HOST:PORT. */
+    public String address() { return Addresses.bound(server); }
 
     private void acceptLoop() {
         while (!server.isClosed()) {

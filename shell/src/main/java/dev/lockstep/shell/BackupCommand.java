@@ -90,8 +90,7 @@ final class BackupCommand implements Callable<Integer> {
                 int reissued = devices.underOutputRule(p, live.machine());
                 if (reissued > 0) log.accept("re-issued " + reissued + " disk requests that were in flight");
                 p.acceptJoins(server);
-                log.accept("live: serving the console on " + service.address() + ", new backups join on "
-                        + Addresses.format((InetSocketAddress) server.getLocalSocketAddress()));
+                log.accept("live: serving the console on " + service.address() + ", new backups join on " + Addresses.bound(server));
                 return PrimaryCommand.finish(p, live.machine(), maxInstructions < 0 ? -1L : maxInstructions, log);
             }
         }
@@ -117,7 +116,7 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     private Channel awaitPrimary(ServerSocket server, java.util.function.Consumer<String> log) throws IOException {
-        log.accept("waiting for the primary on " + Addresses.format((InetSocketAddress) server.getLocalSocketAddress()));
+        log.accept("waiting for the primary on " + Addresses.bound(server));
         while (true) {
             java.net.Socket s = server.accept();
             try {
