@@ -108,6 +108,17 @@ public final class Machine {
     private final long fdtAddress;
     private Snapshot lastSnapshot;
     private int lastSnapshotEpoch;
+    /** The devices' state as built, which a system reset returns them to (virtio transports reset themselves). */
+    private final java.util.Map<Device, byte[]> powerOn = new java.util.IdentityHashMap<>();
+    /**
+     * What was loaded into RAM (firmware, kernel, initrd, ELF segments with their zeroed tails, the DTB):
+     * a system reset writes it all again, as QEMU's ROM blobs are on every reset. The rest of RAM keeps
+     * what the guest left there.
+     */
+    private final java.util.Map<Long, Loaded> loaded = new java.util.LinkedHashMap<>();
+    private record Loaded(long address, byte[] data, long zeros) {}
+    private boolean resetPending;
+    private long resets;
 
     public Machine(MachineConfig config, InputPort input, OutputSink output) {
         this.config = config;
@@ -118,7 +129,7 @@ public final class Machine {
         this.hart = new Hart(0, bus, clock);
         this.harts = List.of(hart);
         this.uart = new Uart16550((k, i, d, o, l) -> this.output.output(k, i, d, o, l), hart::instretNow);
-        add(TEST_BASE, new SifiveTest(this::halt));
+        add(TEST_BASE, new SifiveTest(this::halt, this::requestReset));
         add(RTC_BASE, new GoldfishRtc(n -> this.input.wallClockNanos(n), hart::instretNow));
         add(CLINT_BASE, new Clint(harts, clock));
         add(UART_BASE, uart);
@@ -137,6 +148,12 @@ public final class Machine {
         this.hasher = new StateHash(bus);
         writeDeviceTree();
         writeResetVector(RAM_BASE, 0);
+        for (Device d : devices) {
+            if (d instanceof VirtioMmio) continue; // resets itself, with whatever device is plugged in later
+            StateWriter w = new StateWriter();
+            d.save(w);
+            powerOn.put(d, w.toByteArray());
+        }
     }
 
     /**
@@ -186,16 +203,23 @@ public final class Machine {
     private byte[] rngSeed() {
         try {
             return java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(("lockstep rng-seed " + config.toMap()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .digest(("lockstep rng-seed " + seedConfig()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    /** The configuration as it seeded the RNG before {@link MachineConfig#exitOnReboot} existed, so seeds stay as recorded. */
+    private java.util.Map<String, String> seedConfig() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>(config.toMap());
+        m.remove(MachineConfig.REBOOT_KEY);
+        return m;
+    }
+
     private void writeDeviceTree() {
         byte[] dtb = deviceTree();
         if (!bus.isRam(fdtAddress, dtb.length)) throw new LockstepException("the device tree does not fit in RAM");
-        bus.writeBytes(fdtAddress, dtb, 0, dtb.length);
+        writeLoaded(new Loaded(fdtAddress, dtb, 0));
     }
 
     private void add(long base, Device d) {
@@ -242,9 +266,7 @@ public final class Machine {
                 throw new LockstepException(String.format("%s: segment at 0x%x..0x%x lies outside RAM (0x%x..0x%x)",
                         elf.name(), s.paddr(), s.paddr() + s.memSize(), RAM_BASE, RAM_BASE + config.ramSize()));
             }
-            bus.writeBytes(s.paddr(), s.data(), 0, s.data().length);
-            long zeros = s.memSize() - s.data().length;
-            if (zeros > 0) bus.writeBytes(s.paddr() + s.data().length, new byte[(int) zeros], 0, (int) zeros);
+            writeLoaded(new Loaded(s.paddr(), s.data(), s.memSize() - s.data().length));
         }
         image = elf;
         elf.symbol("tohost").ifPresent(sym -> {
@@ -281,7 +303,7 @@ public final class Machine {
                 throw new LockstepException(String.format("initrd %s (%d bytes) does not fit in RAM at 0x%x below the DTB at 0x%x",
                         b.initrd().name(), d.length, at, fdtAddress));
             }
-            bus.writeBytes(at, d, 0, d.length);
+            writeLoaded(new Loaded(at, d, 0));
         }
         writeDeviceTree();
         writeResetVector(start, kernelEntry);
@@ -304,7 +326,7 @@ public final class Machine {
             throw new LockstepException(String.format("%s %s (%d bytes) does not fit in RAM at 0x%x (RAM is 0x%x..0x%x)",
                     what, img.name(), d.length, at, RAM_BASE, RAM_BASE + config.ramSize()));
         }
-        bus.writeBytes(at, d, 0, d.length);
+        writeLoaded(new Loaded(at, d, 0));
         return new long[] {at, at + d.length};
     }
 
@@ -313,7 +335,15 @@ public final class Machine {
         if (!bus.isRam(address, data.length)) {
             throw new LockstepException(String.format("image of %d bytes at 0x%x does not fit in RAM", data.length, address));
         }
-        bus.writeBytes(address, data, 0, data.length);
+        writeLoaded(new Loaded(address, data.clone(), 0));
+    }
+
+    /** Writes an image into RAM and remembers it for resets (a later image at the same address replaces it). */
+    private void writeLoaded(Loaded l) {
+        loaded.remove(l.address); // to the end: a reset writes the images again in the order they were last written
+        loaded.put(l.address, l);
+        bus.writeBytes(l.address, l.data, 0, l.data.length);
+        if (l.zeros > 0) bus.writeBytes(l.address + l.data.length, new byte[(int) l.zeros], 0, (int) l.zeros);
     }
 
     private boolean onWatchedWrite(long pa, int size) {
@@ -339,6 +369,37 @@ public final class Machine {
         return false;
     }
 
+    /** The guest asked for a system reset (sifive_test 0x7777): done at the end of the instruction, unless configured to exit. */
+    private void requestReset() {
+        if (config.exitOnReboot()) {
+            halt(0, "reset");
+            return;
+        }
+        resetPending = true;
+        hart.requestStop();
+    }
+
+    /**
+     * A system reset, as QEMU virt's: the hart and every device back to power-on, the loaded images and
+     * the DTB written again, and the hart at the reset vector in M-mode. RAM outside the images keeps its
+     * contents; the instruction number and mtime go on (the log's order depends on the first).
+     */
+    private void reset() {
+        hart.reset(MROM_BASE);
+        for (Device d : devices) {
+            byte[] state = powerOn.get(d);
+            if (state != null) d.restore(new StateReader(state));
+            else d.reset();
+        }
+        for (Loaded l : new ArrayList<>(loaded.values())) writeLoaded(l);
+        hart.invalidateBlocks();
+        hart.updateTimers();
+        resets++;
+    }
+
+    /** How many times the guest has reset the machine (not part of its state: a run-time statistic). */
+    public long resets() { return resets; }
+
     void halt(int code, String reason) {
         if (halted) return;
         halted = true;
@@ -352,6 +413,15 @@ public final class Machine {
         if (halted) return Status.HALTED;
         watchHit = null;
         Hart.Stop s = hart.run(target);
+        while (resetPending) {
+            resetPending = false;
+            reset();
+            if (halted || watchHit != null || s != Hart.Stop.REQUESTED || hart.instret() >= target) {
+                if (s == Hart.Stop.REQUESTED && hart.instret() >= target) s = Hart.Stop.LIMIT;
+                break;
+            }
+            s = hart.run(target);
+        }
         if (halted) return Status.HALTED;
         if (watchHit != null) return Status.WATCHPOINT;
         return switch (s) {

@@ -12,10 +12,15 @@ import java.util.Map;
  * @param instructionsPerTick how many retired instructions make one 10 MHz mtime tick (10 = 100 MIPS nominal)
  * @param virtioLegacy        virtio-mmio transports are version 1 (legacy), as QEMU 7.2's default
  *                            ({@code force-legacy=true}), rather than version 2
+ * @param exitOnReboot        a guest's system reset (sifive_test 0x7777, where OpenSBI's SRST and
+ *                            Linux's {@code reboot} end up) ends the run, as QEMU's {@code -no-reboot},
+ *                            rather than resetting the machine
  */
-public record MachineConfig(long ramSize, long instructionsPerTick, boolean virtioLegacy) {
+public record MachineConfig(long ramSize, long instructionsPerTick, boolean virtioLegacy, boolean exitOnReboot) {
     public static final long DEFAULT_RAM = 128L << 20;
-    public static final MachineConfig DEFAULT = new MachineConfig(DEFAULT_RAM, 10, true);
+    public static final MachineConfig DEFAULT = new MachineConfig(DEFAULT_RAM, 10, true, false);
+    /** The key of {@link #exitOnReboot} in {@link #toMap()}; traces made before it existed ended on a reset. */
+    public static final String REBOOT_KEY = "reboot";
 
     public MachineConfig {
         if (ramSize < (1 << 20) || ramSize % 4096 != 0 || ramSize > (2L << 30) - 4096) {
@@ -24,9 +29,11 @@ public record MachineConfig(long ramSize, long instructionsPerTick, boolean virt
         if (instructionsPerTick <= 0) throw new LockstepException("instructions per tick must be positive");
     }
 
-    public MachineConfig withRam(long bytes) { return new MachineConfig(bytes, instructionsPerTick, virtioLegacy); }
+    public MachineConfig withRam(long bytes) { return new MachineConfig(bytes, instructionsPerTick, virtioLegacy, exitOnReboot); }
 
-    public MachineConfig withVirtioLegacy(boolean legacy) { return new MachineConfig(ramSize, instructionsPerTick, legacy); }
+    public MachineConfig withVirtioLegacy(boolean legacy) { return new MachineConfig(ramSize, instructionsPerTick, legacy, exitOnReboot); }
+
+    public MachineConfig withExitOnReboot(boolean exit) { return new MachineConfig(ramSize, instructionsPerTick, virtioLegacy, exit); }
 
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -35,6 +42,7 @@ public record MachineConfig(long ramSize, long instructionsPerTick, boolean virt
         m.put("ram", Long.toString(ramSize));
         m.put("instructions-per-tick", Long.toString(instructionsPerTick));
         m.put("virtio", virtioLegacy ? "legacy" : "modern");
+        m.put(REBOOT_KEY, exitOnReboot ? "exit" : "reset");
         return m;
     }
 
@@ -42,7 +50,8 @@ public record MachineConfig(long ramSize, long instructionsPerTick, boolean virt
         try {
             return new MachineConfig(Long.parseLong(m.getOrDefault("ram", Long.toString(DEFAULT_RAM))),
                     Long.parseLong(m.getOrDefault("instructions-per-tick", "10")),
-                    !"modern".equals(m.getOrDefault("virtio", "legacy")));
+                    !"modern".equals(m.getOrDefault("virtio", "legacy")),
+                    !"reset".equals(m.getOrDefault(REBOOT_KEY, "exit")));
         } catch (NumberFormatException e) {
             throw new LockstepException("machine configuration has a malformed number: " + e.getMessage());
         }

@@ -31,7 +31,7 @@ class QemuDifferentialTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"hello", "selftest", "bench-small", "vmtest", "fptest"})
+    @ValueSource(strings = {"hello", "selftest", "bench-small", "vmtest", "fptest", "reboot"})
     void consoleAndExitStatusMatchQemu(String guest) {
         Qemu.Result qemu = Qemu.run(TestGuests.prebuilt(guest));
         TestGuests.Outcome lockstep = TestGuests.run(guest, MachineConfig.DEFAULT, TestGuests.FIXED_RTC, LIMIT);
@@ -44,7 +44,7 @@ class QemuDifferentialTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"selftest", "vmtest", "fptest"})
+    @ValueSource(strings = {"selftest", "vmtest", "fptest", "reboot"})
     void selfCheckingGuestPassesOnQemu(String guest) {
         Qemu.Result qemu = Qemu.run(TestGuests.prebuilt(guest));
 

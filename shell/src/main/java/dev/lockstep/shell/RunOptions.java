@@ -62,13 +62,19 @@ final class RunOptions {
             description = "virtio-mmio transport version: legacy (1, QEMU 7.2's default) or modern (2).")
     String virtio;
 
+    @Option(names = "--no-reboot",
+            description = "End the run when the guest resets the machine (Linux's reboot, OpenSBI's SRST, U-Boot's reset), "
+                    + "as QEMU's -no-reboot. By default the machine resets: hart and devices to power-on, the images "
+                    + "loaded again, the rest of RAM kept.")
+    boolean noReboot;
+
     MachineConfig config() {
         boolean legacy = switch (virtio) {
             case "legacy" -> true;
             case "modern" -> false;
             default -> throw new LockstepException("--virtio takes 'legacy' or 'modern', not '" + virtio + "'");
         };
-        return MachineConfig.DEFAULT.withRam(MachineConfig.parseSize(ram)).withVirtioLegacy(legacy);
+        return MachineConfig.DEFAULT.withRam(MachineConfig.parseSize(ram)).withVirtioLegacy(legacy).withExitOnReboot(noReboot);
     }
 
     /** The image file named in --drive. */

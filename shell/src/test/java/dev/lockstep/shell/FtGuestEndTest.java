@@ -52,4 +52,27 @@ class FtGuestEndTest {
             assertThat(replay.exit()).as(replay.err()).isZero();
         }
     }
+
+    /** A reset is the guest's own doing, so the backup replays it at the same instruction: no divergence. */
+    @Test
+    void aGuestThatResetsTheMachineUnderFtRebootsOnBothSidesAndTheBackupsTraceVerifies(@TempDir Path dir) throws Exception {
+        try (FtProcesses ft = new FtProcesses(dir)) {
+            int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort();
+            String arbiter = "tas://127.0.0.1:" + arbiterPort;
+            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
+                    .await("serving test-and-set", LIVENESS_MS);
+            FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter, "--trace", "trace");
+            backup.await("waiting for the primary", LIVENESS_MS);
+            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
+                    "--console", "" + FtProcesses.freePort(), "reboot");
+
+            assertThat(primary.process().waitFor()).as(ft.logs()).isZero();
+            assertThat(backup.process().waitFor()).as(ft.logs()).isZero();
+            assertThat(backup.log()).contains("the guest ended").doesNotContain("DIVERGENCE");
+
+            Cli.Result replay = Cli.run("replay", "--verify", dir.resolve("trace").toString());
+            assertThat(replay.exit()).as(replay.err()).isZero();
+            assertThat(replay.out()).isEqualTo("boot 0\r\nboot 1\r\nboot 2\r\nreboot: 3 boots, 0 failed\r\n");
+        }
+    }
 }

@@ -89,6 +89,22 @@ class RecordReplayCliTest {
         assertThat(rep.out()).isEqualTo(rec.out());
     }
 
+    @Test
+    void aGuestThatResetsTheMachineIsRecordedThroughItsResetsAndReplaysVerified() {
+        String t = dir.resolve("reboot").toString();
+        Cli.Result rec = Cli.run("record", "-o", t, "reboot");
+        assertThat(rec.exit()).as(rec.err()).isZero();
+
+        Cli.Result rep = Cli.run("replay", "--verify", t);
+        Cli.Result once = Cli.run("run", "--no-reboot", "reboot");
+
+        assertThat(rec.out()).isEqualTo("boot 0\r\nboot 1\r\nboot 2\r\nreboot: 3 boots, 0 failed\r\n");
+        assertThat(rep.exit()).as(rep.err()).isZero();
+        assertThat(rep.out()).isEqualTo(rec.out());
+        assertThat(once.exit()).as(once.err()).isZero();
+        assertThat(once.out()).isEqualTo("boot 0\r\n");
+    }
+
     /** The timeout only guards against a child that never starts; nothing here asserts speed. */
     @Test
     @Timeout(180)

@@ -94,6 +94,27 @@ public final class Hart {
         this.mmu = new Mmu(this);
         flushTlb();
         FpUnit.attach(this);
+        StateWriter w = new StateWriter();
+        save(w);
+        powerOn = w.toByteArray();
+    }
+
+    /** The state {@link #reset} returns to: as built, pc at QEMU's reset vector. */
+    private final byte[] powerOn;
+
+    /**
+     * A system reset: registers, CSRs and TLBs as at power-on and pc at the reset vector {@code pc}. The
+     * instruction number goes on counting, since it numbers the log's entries (minstret and mcycle, whose
+     * reset values the privileged spec leaves open, go on with it; mtime is the board's and goes on too).
+     */
+    public void reset(long pc) {
+        long n = instret;
+        restore(new StateReader(powerOn));
+        instret = n;
+        this.pc = pc;
+        trapsWithoutRetiring = 0;
+        lastTrapInstret = -1;
+        updateTimers();
     }
 
     // ------------------------------------------------------------------ running

@@ -12,8 +12,13 @@ public final class SifiveTest implements Device {
     }
 
     private final Finisher finisher;
+    private final Runnable reset;
 
-    public SifiveTest(Finisher finisher) { this.finisher = finisher; }
+    /** {@code reset} runs when the guest asks for a system reset (the board decides what that means). */
+    public SifiveTest(Finisher finisher, Runnable reset) {
+        this.finisher = finisher;
+        this.reset = reset;
+    }
 
     @Override public String name() { return "test"; }
     @Override public long size() { return 0x1000; }
@@ -27,7 +32,7 @@ public final class SifiveTest implements Device {
         switch (status) {
             case 0x5555 -> finisher.finish(0, "poweroff");
             case 0x3333 -> finisher.finish(code, "guest reported failure (code " + code + ")");
-            case 0x7777 -> finisher.finish(0, "reset");
+            case 0x7777 -> reset.run();
             default -> { }
         }
     }
