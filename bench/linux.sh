@@ -71,3 +71,26 @@ rm -rf "$W/boot.trace"
 "$ROOT/lockstep" replay --verify "$W/boot.trace" </dev/null >/dev/null 2>"$W/replay.err"
 echo "record: $(grep -o 'recorded .*' "$W/record.err" | head -1)"
 echo "replay: $(grep -o 'verified .*' "$W/replay.err" | head -1)"
+
+# Two reboots (init's lockstep.reboots=2: Linux's reboot, OpenSBI's SRST, the sifive_test reset), each boot counted on a
+# fresh disk: both machines must boot three times and power off, and lockstep's recording must replay verified.
+echo
+echo "| reboots (lockstep.reboots=2) | exit | boots counted on the disk | seconds (process) |"
+echo "|---|---|---|---|"
+REBOOT=(--bios "$FW" --kernel "$W/Image" --initrd "$W/initramfs.cpio" --append "console=ttyS0 lockstep.reboots=2" --ram 256M)
+rm -rf "$W/reboot.trace" "$W/reboot.img" && truncate -s 8M "$W/reboot.img"
+s=$(date +%s.%N); rc=0
+"$ROOT/lockstep" record -o "$W/reboot.trace" --idle skip "${REBOOT[@]}" --drive file="$W/reboot.img" </dev/null \
+  >"$W/reboot.log" 2>"$W/reboot.err" || rc=$?
+e=$(date +%s.%N)
+printf "| lockstep record | %s | %s | %.2f |\n" "$rc" "$(grep -ac 'lockstep init: boot ' "$W/reboot.log")" "$(echo "$e - $s" | bc)"
+rm -f "$W/reboot-qemu.img" && truncate -s 8M "$W/reboot-qemu.img"
+s=$(date +%s.%N); rc=0
+qemu-system-riscv64 -M virt -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$W/Image" \
+  -initrd "$W/initramfs.cpio" -append "console=ttyS0 lockstep.reboots=2" -m 256M \
+  -drive file="$W/reboot-qemu.img",format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0 </dev/null >"$W/reboot-qemu.log" 2>&1 || rc=$?
+e=$(date +%s.%N)
+printf "| qemu-system-riscv64 (TCG) | %s | %s | %.2f |\n" "$rc" "$(grep -ac 'lockstep init: boot ' "$W/reboot-qemu.log")" "$(echo "$e - $s" | bc)"
+"$ROOT/lockstep" replay --verify "$W/reboot.trace" </dev/null >/dev/null 2>"$W/reboot-replay.err"
+echo "reboot record: $(grep -o 'recorded .*' "$W/reboot.err" | head -1)"
+echo "reboot replay: $(grep -o 'verified .*' "$W/reboot-replay.err" | head -1)"

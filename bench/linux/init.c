@@ -1,7 +1,10 @@
-/* A tiny init for bench/linux.sh: prints what the kernel found (CPU, interrupts, virtio-rng, disks, uptime), then powers off. */
+/* A tiny init for bench/linux.sh: prints what the kernel found (CPU, interrupts, virtio-rng, disks, uptime), then powers off.
+ * With lockstep.reboots=N on the kernel command line it reboots instead, N times, counting its boots in the first
+ * sector of /dev/vda (which must start zeroed), and powers off on the boot after the last reboot. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -17,6 +20,41 @@ static void cat(const char *path) {
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0) write(1, buf, n);
     close(fd);
+}
+
+/* The N of lockstep.reboots=N, or -1. */
+static int reboots_wanted(void) {
+    char line[1024];
+    int fd = open("/proc/cmdline", O_RDONLY);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    line[n] = 0;
+    char *p = strstr(line, "lockstep.reboots=");
+    return p ? atoi(p + strlen("lockstep.reboots=")) : -1;
+}
+
+/* Counts this boot in the disk's first sector and reboots if more reboots are wanted; returns if not. */
+static void count_boot(int wanted) {
+    char sector[512];
+    int fd = open("/dev/vda", O_RDWR);
+    if (fd < 0) { perror("open /dev/vda"); return; }
+    int boots = 0;
+    if (pread(fd, sector, sizeof sector, 0) != (ssize_t) sizeof sector) perror("read /dev/vda");
+    else if (strncmp(sector, "boots ", 6) == 0) boots = atoi(sector + 6);
+    boots++;
+    memset(sector, 0, sizeof sector);
+    snprintf(sector, sizeof sector, "boots %d\n", boots);
+    if (pwrite(fd, sector, sizeof sector, 0) != (ssize_t) sizeof sector || fsync(fd)) perror("write /dev/vda");
+    close(fd);
+    printf("=== lockstep init: boot %d, %d reboots wanted ===\n", boots, wanted);
+    if (boots > wanted) return;
+    printf("=== lockstep init: rebooting ===\n");
+    fflush(stdout);
+    sync();
+    reboot(RB_AUTOBOOT);
+    perror("reboot");
 }
 
 int main(void) {
@@ -47,6 +85,8 @@ int main(void) {
         closedir(d);
     }
     cat("/proc/uptime");
+    int wanted = reboots_wanted();
+    if (wanted >= 0) count_boot(wanted);
     printf("=== lockstep init: powering off ===\n");
     fflush(stdout);
     sync();
