@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Boots Linux under OpenSBI on lockstep and on QEMU, the same kernel, initramfs and devices: both must reach
-# userspace and power off. Prints the boot's instructions, time and MIPS side by side, then records the boot
-# on lockstep and replays it verified.
-# The kernel: Debian's linux-source-6.1, configured by bench/linux/config.sh (tinyconfig plus virt's
-# devices), built once into WORKDIR (~10 min on 2 cores) and reused; the init: bench/linux/init.c.
-# Usage: bench/linux.sh [WORKDIR] [RUNS]   (default /tmp/lockstep-linux, 3 runs each)
-# Needs: linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross bc flex bison libssl-dev cpio opensbi
-#        qemu-system-misc (apt-get install them; as root this script does).
+# userspace and power off. Prints the boot's instructions, time and MIPS side by side, records the boot on
+# lockstep and replays it verified, then does the same with two reboots.
+# The kernel and initramfs are the committed guests/linux/Image and initramfs.cpio (guests/linux/build.sh
+# rebuilds them from source and checks they are the same bytes).
+# Usage: bench/linux.sh [WORKDIR] [RUNS]   (WORKDIR holds the logs, disks and traces: default
+#        /tmp/lockstep-linux-bench; 3 runs each)
+# Needs: opensbi qemu-system-misc (apt-get install them; as root this script does).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-W="${1:-/tmp/lockstep-linux}"
+W="${1:-/tmp/lockstep-linux-bench}"
 RUNS="${2:-3}"
-PKGS=(linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross bc flex bison libssl-dev cpio opensbi qemu-system-misc)
+PKGS=(opensbi qemu-system-misc)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,23 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 mkdir -p "$W"
-SRC="$W/linux-source-6.1"
-if [ ! -f "$W/Image" ] || [ "$ROOT/bench/linux/config.sh" -nt "$W/Image" ]; then
-  [ -d "$SRC" ] || { echo "linux.sh: unpacking the kernel source into $SRC" >&2; tar xf /usr/src/linux-source-6.1.tar.xz -C "$W"; }
-  echo "linux.sh: building the kernel (~10 min on 2 cores; log in $W/build.log)" >&2
-  (cd "$SRC" && bash "$ROOT/bench/linux/config.sh" && nice make ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- -j"$(nproc)" Image) >"$W/build.log" 2>&1 \
-    || { tail -20 "$W/build.log" >&2; exit 1; }
-  cp "$SRC/arch/riscv/boot/Image" "$W/Image"
-fi
-if [ ! -f "$W/initramfs.cpio" ] || [ "$ROOT/bench/linux/init.c" -nt "$W/initramfs.cpio" ]; then
-  rm -rf "$W/initramfs" && mkdir -p "$W/initramfs"/{dev,proc,sys}
-  riscv64-linux-gnu-gcc -static -O2 -o "$W/initramfs/init" "$ROOT/bench/linux/init.c"
-  # Booting from an initramfs, init needs /dev/console before devtmpfs is mounted: made here (root, or fakeroot).
-  mknod -m 600 "$W/initramfs/dev/console" c 5 1
-  (cd "$W/initramfs" && find . | sort | cpio -o -H newc --quiet) >"$W/initramfs.cpio"
-fi
-truncate -s 8M "$W/disk.img"
-BOOT=(--bios "$FW" --kernel "$W/Image" --initrd "$W/initramfs.cpio" --append "console=ttyS0 earlycon" --ram 256M)
+IMAGE="$ROOT/guests/linux/Image" INITRD="$ROOT/guests/linux/initramfs.cpio"
+rm -f "$W/disk.img" && truncate -s 8M "$W/disk.img"
+BOOT=(--bios "$FW" --kernel "$IMAGE" --initrd "$INITRD" --append "console=ttyS0 earlycon" --ram 256M)
 "$ROOT/lockstep" --version >/dev/null   # build first
 
 echo "| run | exit | reached userspace | instructions | seconds (process) | MIPS (process) | MIPS (machine loop) |"
@@ -55,8 +41,8 @@ done
 for r in $(seq "$RUNS"); do
   s=$(date +%s.%N)
   rc=0
-  qemu-system-riscv64 -M virt -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$W/Image" \
-    -initrd "$W/initramfs.cpio" -append "console=ttyS0 earlycon" -m 256M -drive file="$W/disk.img",format=raw,if=none,id=d0 \
+  qemu-system-riscv64 -M virt -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$IMAGE" \
+    -initrd "$INITRD" -append "console=ttyS0 earlycon" -m 256M -drive file="$W/disk.img",format=raw,if=none,id=d0 \
     -device virtio-blk-device,drive=d0 -device virtio-rng-device </dev/null >"$W/qemu.log" 2>&1 || rc=$?
   e=$(date +%s.%N)
   u=$(grep -q "hello from userspace" "$W/qemu.log" && echo yes || echo NO)
@@ -77,7 +63,7 @@ echo "replay: $(grep -o 'verified .*' "$W/replay.err" | head -1)"
 echo
 echo "| reboots (lockstep.reboots=2) | exit | boots counted on the disk | seconds (process) |"
 echo "|---|---|---|---|"
-REBOOT=(--bios "$FW" --kernel "$W/Image" --initrd "$W/initramfs.cpio" --append "console=ttyS0 lockstep.reboots=2" --ram 256M)
+REBOOT=(--bios "$FW" --kernel "$IMAGE" --initrd "$INITRD" --append "console=ttyS0 lockstep.reboots=2" --ram 256M)
 rm -rf "$W/reboot.trace" "$W/reboot.img" && truncate -s 8M "$W/reboot.img"
 s=$(date +%s.%N); rc=0
 "$ROOT/lockstep" record -o "$W/reboot.trace" --idle skip "${REBOOT[@]}" --drive file="$W/reboot.img" </dev/null \
@@ -86,8 +72,8 @@ e=$(date +%s.%N)
 printf "| lockstep record | %s | %s | %.2f |\n" "$rc" "$(grep -ac 'lockstep init: boot ' "$W/reboot.log")" "$(echo "$e - $s" | bc)"
 rm -f "$W/reboot-qemu.img" && truncate -s 8M "$W/reboot-qemu.img"
 s=$(date +%s.%N); rc=0
-qemu-system-riscv64 -M virt -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$W/Image" \
-  -initrd "$W/initramfs.cpio" -append "console=ttyS0 lockstep.reboots=2" -m 256M \
+qemu-system-riscv64 -M virt -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$IMAGE" \
+  -initrd "$INITRD" -append "console=ttyS0 lockstep.reboots=2" -m 256M \
   -drive file="$W/reboot-qemu.img",format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0 </dev/null >"$W/reboot-qemu.log" 2>&1 || rc=$?
 e=$(date +%s.%N)
 printf "| qemu-system-riscv64 (TCG) | %s | %s | %.2f |\n" "$rc" "$(grep -ac 'lockstep init: boot ' "$W/reboot-qemu.log")" "$(echo "$e - $s" | bc)"
