@@ -48,7 +48,8 @@ final class PrimaryCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "DIR", description = "Also record the primary's own trace here.")
     Path trace;
 
-    @Parameters(paramLabel = "GUEST", description = "The guest ELF image or a bundled guest name (kvcons, or kvserver with --drive and --netdev).")
+    @Parameters(paramLabel = "GUEST", arity = "0..1", description = "The guest ELF image or a bundled guest name (kvcons, or kvserver "
+            + "with --drive and --netdev), or use --bios/--kernel/--initrd (an OS: docs/linux.md).")
     String guest;
 
     @Override
@@ -56,7 +57,7 @@ final class PrimaryCommand implements Callable<Integer> {
         var log = FtCommon.log("primary");
         dev.lockstep.liveft.FtOptions tuning = ft.options(); // bad values are refused before anything starts
         String me = ft.id("primary");
-        Sessions.Spec spec = Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
+        Sessions.Spec spec = options.spec(guest, "serve");
         HostDevices.applyJournal(options, log); // a pair that stopped with both sides gone left it
         TraceHeader header = Sessions.header(options.config(), spec, HostDevices.describe(options), HostDevices.diskImage(options));
         HostInputQueue queue = new HostInputQueue();

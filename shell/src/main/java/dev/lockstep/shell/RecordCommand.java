@@ -2,15 +2,12 @@
 package dev.lockstep.shell;
 
 import dev.lockstep.emulator.Machine;
-import dev.lockstep.emulator.Boot;
-import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.io.HostInputQueue;
 import dev.lockstep.emulator.run.LiveRunner;
 import dev.lockstep.emulator.run.InputScript;
 import dev.lockstep.recorder.Recorder;
 import dev.lockstep.replayer.Sessions;
 import dev.lockstep.traceformat.TraceWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -55,21 +52,9 @@ final class RecordCommand implements Callable<Integer> {
     @Parameters(paramLabel = "GUEST", arity = "0..1", description = "The guest ELF image (or a bundled guest name), or use --bios/--kernel.")
     String guest;
 
-    private Sessions.Spec spec() {
-        if (guest != null && (options.kernel != null || options.bios != null)) {
-            throw new LockstepException("give either a GUEST or --bios/--kernel, not both");
-        }
-        if (guest != null) return Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), options.append);
-        if (options.bios == null && options.kernel == null) {
-            throw new LockstepException("nothing to record: give a GUEST, --kernel FILE or --bios FILE");
-        }
-        return Sessions.Spec.firmware(new Boot(RunCommand.image("firmware", options.bios), RunCommand.image("kernel", options.kernel),
-                RunCommand.image("initrd", options.initrd), options.append));
-    }
-
     @Override
     public Integer call() throws Exception {
-        Sessions.Spec spec = spec();
+        Sessions.Spec spec = options.spec(guest, "record");
         HostInputQueue queue = new HostInputQueue();
         // The disk image goes into the header before the guest can write to it (and after an FT pair's journal).
         HostDevices.applyJournal(options, msg -> System.err.println("lockstep: " + msg));

@@ -1,10 +1,8 @@
 // `lockstep run`: boot a guest with the console on stdin/stdout, as qemu-system-riscv64 -nographic would.
 package dev.lockstep.shell;
 
-import dev.lockstep.emulator.Boot;
-import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.Machine;
-import java.nio.file.Path;
+import dev.lockstep.replayer.Sessions;
 import dev.lockstep.emulator.io.HostInputQueue;
 import dev.lockstep.emulator.run.LiveRunner;
 import java.util.concurrent.Callable;
@@ -36,6 +34,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Sessions.Spec spec = options.spec(guest, "run");
         HostDevices.applyJournal(options, msg -> System.err.println("lockstep: " + msg));
         HostInputQueue queue = new HostInputQueue();
         // SIGINT or SIGTERM (kill, timeout, Ctrl-C where the terminal is not raw) ends the run as Ctrl-A X does:
@@ -46,35 +45,13 @@ final class RunCommand implements Callable<Integer> {
             try (HostDevices devices = new HostDevices(m, options, queue)) {
                 m.setOutput(devices.route(console));
                 if (devices.feedsInput()) console.notLastSource();
-                boot(m, guest, options);
+                spec.bootInto(m);
                 return runLive(m, queue, console, options, signal, new LiveRunner.Hooks() {
                     @Override
                     public void afterQuantum(Machine machine) { console.flush(); }
                 });
             }
         }
-    }
-
-    /** Loads the images the options name into the machine: a GUEST ELF, or --bios/--kernel/--initrd/--append. */
-    static void boot(Machine m, String guest, RunOptions o) {
-        if (guest != null && (o.kernel != null || o.bios != null)) {
-            throw new LockstepException("give either a GUEST or --bios/--kernel, not both");
-        }
-        if (guest != null) {
-            if (o.initrd != null || o.append != null) {
-                m.boot(new Boot(null, null, null, o.append));
-            }
-            m.load(Guests.load(guest));
-            return;
-        }
-        if (o.bios == null && o.kernel == null) {
-            throw new LockstepException("nothing to run: give a GUEST, --kernel FILE or --bios FILE");
-        }
-        m.boot(new Boot(image("firmware", o.bios), image("kernel", o.kernel), image("initrd", o.initrd), o.append));
-    }
-
-    static Boot.Image image(String what, String file) {
-        return file == null ? null : Boot.Image.read(what, Path.of(file));
     }
 
     /** The live loop shared by run and record: console, stats, and the exit status. */

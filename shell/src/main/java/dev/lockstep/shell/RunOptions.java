@@ -1,9 +1,12 @@
 // Options shared by every command that builds and runs a machine (run, record, primary).
 package dev.lockstep.shell;
 
+import dev.lockstep.emulator.Boot;
 import dev.lockstep.emulator.LockstepException;
 import dev.lockstep.emulator.MachineConfig;
 import dev.lockstep.emulator.io.InputPort;
+import dev.lockstep.replayer.Sessions;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** The machine and session options of `lockstep run`, reused as a picocli mixin. */
@@ -67,6 +70,26 @@ final class RunOptions {
                     + "as QEMU's -no-reboot. By default the machine resets: hart and devices to power-on, the images "
                     + "loaded again, the rest of RAM kept.")
     boolean noReboot;
+
+    /**
+     * What to boot: a GUEST (an ELF file or a bundled guest's name, with --append if given) or firmware, a
+     * kernel and an initrd as QEMU takes them. Neither, or both, is refused before anything starts.
+     */
+    Sessions.Spec spec(String guest, String verb) {
+        if (guest != null && (kernel != null || bios != null || initrd != null)) {
+            throw new LockstepException("give either a GUEST or --bios/--kernel/--initrd, not both");
+        }
+        if (guest != null) return Sessions.Spec.elf(Guests.load(guest).name(), Guests.bytes(guest), append);
+        if (bios == null && kernel == null) {
+            throw new LockstepException("nothing to " + verb + ": give a GUEST, --kernel FILE or --bios FILE");
+        }
+        return Sessions.Spec.firmware(
+                new Boot(image("firmware", bios), image("kernel", kernel), image("initrd", initrd), append));
+    }
+
+    private static Boot.Image image(String what, String file) {
+        return file == null ? null : Boot.Image.read(what, Path.of(file));
+    }
 
     MachineConfig config() {
         boolean legacy = switch (virtio) {

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,6 +114,27 @@ class BadInputTest {
     void anUnknownDurabilityIsRefusedNamingTheChoices() {
         assertThat(refused("primary", "--backup", "127.0.0.1:1", "--arbiter", "tas://127.0.0.1:1", "--console", "0", "--durability", "fsync",
                 "hello")).contains("'fsync' is not a durability: use disk or replica");
+    }
+
+    /** run, record and primary take the same choice of what to boot, refused the same way before anything starts. */
+    @Test
+    void aGuestAndAKernelTogetherOrNeitherIsRefusedByEveryCommandThatBoots() throws IOException {
+        String kernel = file("Image", new byte[4096]).toString();
+        String[] pair = {"--backup", "127.0.0.1:1", "--arbiter", "tas://127.0.0.1:1", "--console", "0"};
+        for (String[] cmd : List.of(new String[] {"run"}, new String[] {"record", "-o", dir.resolve("t").toString()},
+                concat(new String[] {"primary"}, pair))) {
+            assertThat(refused((Object[]) concat(cmd, new String[] {"--kernel", kernel, "hello"})))
+                    .isEqualTo("lockstep: give either a GUEST or --bios/--kernel/--initrd, not both");
+            assertThat(refused((Object[]) concat(cmd, new String[] {"--initrd", kernel, "hello"})))
+                    .isEqualTo("lockstep: give either a GUEST or --bios/--kernel/--initrd, not both");
+            assertThat(refused((Object[]) cmd)).startsWith("lockstep: nothing to ").endsWith(": give a GUEST, --kernel FILE or --bios FILE");
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     @Test

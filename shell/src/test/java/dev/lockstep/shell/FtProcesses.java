@@ -59,8 +59,9 @@ final class FtProcesses implements AutoCloseable {
     Path dir() { return dir; }
 
     Child start(String name, String... args) throws IOException {
+        // The heap holds the guest's RAM: room for LinuxBootTest's 256 MiB and a snapshot's copies of its pages.
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss16m", "-Xmx256m",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss16m", "-Xmx768m",
                 "-cp", System.getProperty("java.class.path")));
         // Chronicle Queue needs the JVM's --add-opens/--add-exports flags, which this test JVM was given.
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {

@@ -73,4 +73,64 @@ class LinuxBootTest {
         assertThat(rep.exit()).as(rep.err()).isZero();
         assertThat(rep.err()).contains("verified");
     }
+
+    /** Where the FT test kills the primary: after a console line, and which time it appears (the reboot makes two of each). */
+    private record KillPoint(String line, int occurrence) {}
+
+    /** Each with at least a second boot's worth of work after it (the console lags the guest by the output rule). */
+    private static final List<KillPoint> KILL_POINTS = List.of(new KillPoint("Linux version", 1), new KillPoint("Run /init as init process", 1),
+            new KillPoint("lockstep init: rebooting", 1), new KillPoint("OpenSBI v", 2));
+
+    /**
+     * An OS under FT: the primary is SIGKILLed at a point of a boot with a reboot chosen at random (a console
+     * line, plus up to 200 ms); the backup goes live from its log and finishes the boots on the shared disk,
+     * and its trace replays verified.
+     */
+    @Test
+    void linuxUnderFtSurvivesTheLossOfItsPrimaryMidBootAndTheBackupsTraceVerifies() throws Exception {
+        Path linux = TestGuests.root().resolve("guests/linux");
+        disk();
+        java.util.Random random = new java.util.Random();
+        KillPoint kill = KILL_POINTS.get(random.nextInt(KILL_POINTS.size()));
+        int delayMs = random.nextInt(200);
+        try (FtProcesses ft = new FtProcesses(dir)) {
+            int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort(), consolePort = FtProcesses.freePort();
+            String arbiter = "tas://127.0.0.1:" + arbiterPort;
+            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
+                    .await("serving test-and-set", FtProcesses.LIVENESS_MS);
+            FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter,
+                    "--trace", "trace", "--drive", "file=disk.img", "--console", "" + FtProcesses.freePort());
+            backup.await("waiting for the primary", FtProcesses.LIVENESS_MS);
+            // Console output reaches only a connected client: the test connects as soon as the primary serves
+            // the console, and every kill point comes a good second of boot after that.
+            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
+                    "--console", "" + consolePort, "--bios", FW_JUMP.toString(),
+                    "--kernel", linux.resolve("Image").toString(), "--initrd", linux.resolve("initramfs.cpio").toString(),
+                    "--append", "console=ttyS0 lockstep.reboots=1", "--ram", "256M", "--drive", "file=disk.img");
+            primary.await("serving the console", FtProcesses.LIVENESS_MS);
+            try (java.net.Socket console = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), consolePort);
+                 java.io.BufferedReader lines = new java.io.BufferedReader(
+                         new java.io.InputStreamReader(console.getInputStream(), StandardCharsets.ISO_8859_1))) {
+                int seen = 0;
+                for (String l; seen < kill.occurrence() && (l = lines.readLine()) != null; ) {
+                    if (l.contains(kill.line())) seen++;
+                }
+                assertThat(seen).as("the primary's console reached %s%n%s", kill, ft.logs()).isEqualTo(kill.occurrence());
+            }
+            Thread.sleep(delayMs);
+            assertThat(primary.process().isAlive()).as("the primary is still booting at %s + %d ms:%n%s", kill, delayMs, ft.logs()).isTrue();
+            primary.sigkill();
+
+            backup.await("live: serving the console", FtProcesses.LIVENESS_MS);
+            assertThat(backup.process().waitFor()).as("killed at %s + %d ms:%n%s", kill, delayMs, ft.logs()).isZero();
+            assertThat(backup.log()).contains("the guest ended").doesNotContain("DIVERGENCE");
+        }
+        byte[] sector = new byte[8];
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("disk.img").toFile(), "r")) {
+            f.readFully(sector);
+        }
+        assertThat(new String(sector, StandardCharsets.US_ASCII)).as("init's count of boots on the shared disk").isEqualTo("boots 2\n");
+        Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace").toString());
+        assertThat(replay.exit()).as(replay.err()).isZero();
+    }
 }
