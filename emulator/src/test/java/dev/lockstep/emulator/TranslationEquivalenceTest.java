@@ -40,7 +40,7 @@ class TranslationEquivalenceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"selftest", "racy", "bench-small", "vmtest", "fptest"})
+    @ValueSource(strings = {"selftest", "racy", "bench-small", "vmtest", "fptest", "reboot"})
     void translatedAndInterpretedRunsAreIdentical(String guest) throws Exception {
         Run interpreted = run(guest, false);
         Run translated = run(guest, true);
