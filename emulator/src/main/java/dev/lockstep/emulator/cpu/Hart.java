@@ -99,7 +99,7 @@ public final class Hart {
         powerOn = w.toByteArray();
     }
 
-    /** The state {@link #reset} returns to: as built, pc at QEMU's reset vector. */
+    /** The state {@link #reset} returns to: the hart as built (the reset then sets the pc). */
     private final byte[] powerOn;
 
     /**
