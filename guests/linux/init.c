@@ -1,6 +1,8 @@
 /* A tiny init for bench/linux.sh: prints what the kernel found (CPU, interrupts, virtio-rng, disks, uptime), then powers off.
  * With lockstep.reboots=N on the kernel command line it reboots instead, N times, counting its boots in the first
- * sector of /dev/vda (which must start zeroed), and powers off on the boot after the last reboot. */
+ * sector of /dev/vda (which must start zeroed), and powers off on the boot after the last reboot. With lockstep.echo
+ * it serves the console instead until told to stop: each line read is written back as "echo: LINE", and the line
+ * "poweroff" powers off (a long-running guest, for FT's --join). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,17 +24,34 @@ static void cat(const char *path) {
     close(fd);
 }
 
-/* The N of lockstep.reboots=N, or -1. */
-static int reboots_wanted(void) {
-    char line[1024];
+/* The kernel command line, or "". */
+static const char *cmdline(void) {
+    static char line[1024];
     int fd = open("/proc/cmdline", O_RDONLY);
-    if (fd < 0) return -1;
+    if (fd < 0) return "";
     ssize_t n = read(fd, line, sizeof line - 1);
     close(fd);
-    if (n <= 0) return -1;
-    line[n] = 0;
-    char *p = strstr(line, "lockstep.reboots=");
+    line[n > 0 ? n : 0] = 0;
+    return line;
+}
+
+/* The N of lockstep.reboots=N, or -1. */
+static int reboots_wanted(void) {
+    const char *p = strstr(cmdline(), "lockstep.reboots=");
     return p ? atoi(p + strlen("lockstep.reboots=")) : -1;
+}
+
+/* Echoes console lines until "poweroff". */
+static void echo_console(void) {
+    char line[256];
+    printf("=== lockstep init: echoing console lines; 'poweroff' stops ===\n");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (strcmp(line, "poweroff") == 0) return;
+        printf("echo: %s\n", line);
+        fflush(stdout);
+    }
 }
 
 /* Counts this boot in the disk's first sector and reboots if more reboots are wanted; returns if not. */
@@ -87,6 +106,7 @@ int main(void) {
     cat("/proc/uptime");
     int wanted = reboots_wanted();
     if (wanted >= 0) count_boot(wanted);
+    if (strstr(cmdline(), "lockstep.echo")) echo_console();
     printf("=== lockstep init: powering off ===\n");
     fflush(stdout);
     sync();

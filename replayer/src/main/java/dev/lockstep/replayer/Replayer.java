@@ -49,12 +49,37 @@ public final class Replayer implements AutoCloseable {
             }, OutputSink.DISCARD);
             Sessions.Devices.of(trace.header().machineConfig()).attachForReplay(m, trace::imageBytes);
             Sessions.spec(trace.header(), trace::imageBytes).bootInto(m);
-            return new Replayer(trace, m);
+            Replayer r = new Replayer(trace, m);
+            r.startWhereTheTraceStarts();
+            return r;
         } catch (RuntimeException e) {
             trace.close();
             throw e;
         }
     }
+
+    /**
+     * A trace that begins mid-session (the trace of a backup that joined a running primary) begins with
+     * the CHECKPOINT of the state it was given: replay starts there, since the entries before it were
+     * never in this trace.
+     */
+    private void startWhereTheTraceStarts() {
+        if (!(peek() instanceof LogEntry.Checkpoint k) || k.instret() == 0) return;
+        for (dev.lockstep.traceformat.CheckpointInfo c : trace.checkpoints().list()) {
+            if (c.id() == k.checkpointId()) {
+                restoreCheckpoint(c);
+                start = c.instret();
+                return;
+            }
+        }
+        throw new dev.lockstep.emulator.LockstepException("the trace starts with checkpoint " + k.checkpointId()
+                + " at instruction " + k.instret() + ", which its checkpoint store does not hold");
+    }
+
+    /** The first instruction number of the recording: 0, or where a joined backup's trace begins. */
+    public long start() { return start; }
+
+    private long start;
 
     public Machine machine() { return machine; }
     public Trace trace() { return trace; }

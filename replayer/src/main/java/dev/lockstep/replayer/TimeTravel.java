@@ -37,10 +37,12 @@ public final class TimeTravel implements AutoCloseable {
     public long now() { return replayer.machine().instret(); }
     /** The last instruction number of the recording. */
     public long end() { return end; }
+    /** The first: 0, or where the trace of a backup that joined a running primary begins. */
+    public long start() { return replayer.start(); }
 
     /** Moves to instruction {@code target} (clamped to the recording), replaying from the best resume point. */
     public void seek(long target) {
-        long t = Math.max(0, Math.min(target, end));
+        long t = Math.max(start(), Math.min(target, end));
         if (t < now() || bestPointAtOrBefore(t) > now()) restoreBest(t);
         approach(t);
         replayer.run(t, null);
@@ -78,13 +80,13 @@ public final class TimeTravel implements AutoCloseable {
 
     /**
      * Instruction numbers below {@code t} from which a seek replays without another restore (in-memory resume
-     * points and the trace's checkpoints), latest first, ending with 0. Backward searches replay the
+     * points and the trace's checkpoints), latest first, ending with {@link #start}. Backward searches replay the
      * intervals between them, latest first.
      */
     public java.util.List<Long> restorePointsBelow(long t) {
         java.util.TreeSet<Long> all = new java.util.TreeSet<>(points.headMap(t, false).keySet());
         for (CheckpointInfo c : replayer.trace().checkpoints().list()) if (c.instret() < t) all.add(c.instret());
-        if (t > 0) all.add(0L);
+        if (t > start()) all.add(start());
         return new java.util.ArrayList<>(all.descendingSet());
     }
 

@@ -74,9 +74,11 @@ final class ReplayCommand implements Callable<Integer> {
                         + "(the recorder was cut off); replayed everything up to there%n", n);
             }
             if (verify) {
-                System.err.printf("lockstep: verified %,d instructions: %d state hashes and %d outputs matched, "
-                        + "%,d entries, final state hash %016x, %.1f MIPS%n", n, r.hashesChecked(), r.outputsChecked(),
-                        r.entriesApplied(), r.machine().stateHash(), n / Math.max(1.0, wall / 1e3));
+                long replayed = n - r.start();
+                String from = r.start() == 0 ? "" : String.format(" (%,d to %,d: the trace of a backup that joined there)", r.start(), n);
+                System.err.printf("lockstep: verified %,d instructions%s: %d state hashes and %d outputs matched, "
+                        + "%,d entries, final state hash %016x, %.1f MIPS%n", replayed, from, r.hashesChecked(), r.outputsChecked(),
+                        r.entriesApplied(), r.machine().stateHash(), replayed / Math.max(1.0, wall / 1e3));
                 return 0;
             }
             return r.end() != null ? r.end().exitCode() : 0;

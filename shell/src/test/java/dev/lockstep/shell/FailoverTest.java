@@ -63,6 +63,12 @@ class FailoverTest {
             assertThat(replay.err()).contains("verified").doesNotContain("diverge");
             assertThat(replay.exit()).isZero();
             assertThat(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("trace-")).count()).isEqualTo(KILLS);
+            // The backups that joined began their traces with the state they were given, and replay from it.
+            for (int k = 1; k < KILLS; k++) {
+                Cli.Result joined = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace-" + k).toString());
+                assertThat(joined.exit()).as("trace-%d: %s", k, joined.err()).isZero();
+                assertThat(joined.err()).contains("the trace of a backup that joined there");
+            }
         }
     }
 }

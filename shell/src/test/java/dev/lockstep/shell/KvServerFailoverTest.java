@@ -102,6 +102,12 @@ class KvServerFailoverTest {
             Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace-0").toString());
             assertThat(replay.err()).contains("verified").doesNotContain("diverge");
             assertThat(replay.exit()).as(replay.err()).isZero();
+            // Backups that joined (the first and the last here) began their traces with the state they were given.
+            for (int k : new int[] {1, kills - 1}) {
+                Cli.Result joined = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace-" + k).toString());
+                assertThat(joined.exit()).as("trace-%d: %s", k, joined.err()).isZero();
+                assertThat(joined.err()).contains("the trace of a backup that joined there");
+            }
         }
     }
 

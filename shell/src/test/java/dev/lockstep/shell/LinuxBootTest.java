@@ -133,4 +133,61 @@ class LinuxBootTest {
         Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace").toString());
         assertThat(replay.exit()).as(replay.err()).isZero();
     }
+
+    /** Reads the console until {@code text} has come, or fails naming what did. */
+    private static String until(java.io.InputStream in, String text, StringBuilder seen) throws IOException {
+        byte[] buf = new byte[4096];
+        while (seen.indexOf(text) < 0) {
+            int n = in.read(buf);
+            if (n < 0) throw new AssertionError("the console closed before '" + text + "'; it said:\n" + seen);
+            seen.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+        }
+        return seen.toString();
+    }
+
+    /**
+     * A backup joins a running Linux by state transfer (init serving the console: lockstep.echo), the
+     * primary is SIGKILLed, and the backup, live, answers on the console; its trace, which begins at the
+     * join, replays verified.
+     */
+    @Test
+    void aBackupJoinsARunningLinuxTakesOverWhenThePrimaryDiesAndItsTraceVerifies() throws Exception {
+        Path linux = TestGuests.root().resolve("guests/linux");
+        try (FtProcesses ft = new FtProcesses(dir)) {
+            int arbiterPort = FtProcesses.freePort(), joinPort = FtProcesses.freePort(), consolePort = FtProcesses.freePort();
+            String arbiter = "tas://127.0.0.1:" + arbiterPort;
+            ft.start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state")
+                    .await("serving test-and-set", FtProcesses.LIVENESS_MS);
+            FtProcesses.Child primary = ft.start("primary", "primary", "--arbiter", arbiter, "--console", "" + consolePort,
+                    "--listen", "" + joinPort, "--bios", FW_JUMP.toString(), "--kernel", linux.resolve("Image").toString(),
+                    "--initrd", linux.resolve("initramfs.cpio").toString(), "--append", "console=ttyS0 lockstep.echo", "--ram", "256M");
+            primary.await("serving the console", FtProcesses.LIVENESS_MS);
+            StringBuilder seen = new StringBuilder();
+            try (java.net.Socket console = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), consolePort)) {
+                console.setSoTimeout((int) FtProcesses.LIVENESS_MS);
+                until(console.getInputStream(), "'poweroff' stops", seen);
+                FtProcesses.Child backup = ft.start("backup", "backup", "--join", "127.0.0.1:" + joinPort, "--arbiter", arbiter,
+                        "--trace", "trace", "--listen", "" + FtProcesses.freePort());
+                backup.await("backing up primary", FtProcesses.LIVENESS_MS);
+                console.getOutputStream().write("paired\r".getBytes(StandardCharsets.US_ASCII));
+                until(console.getInputStream(), "echo: paired", seen);
+                assertThat(primary.log()).containsPattern("joined at instruction [0-9,]+ \\(state transfer: [0-9.]+ ms, [0-9,]+ bytes\\)");
+
+                primary.sigkill();
+                backup.await("live: serving the console", FtProcesses.LIVENESS_MS);
+                try (java.net.Socket live = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), consolePort)) {
+                    live.setSoTimeout((int) FtProcesses.LIVENESS_MS);
+                    StringBuilder after = new StringBuilder();
+                    live.getOutputStream().write("live\r".getBytes(StandardCharsets.US_ASCII));
+                    until(live.getInputStream(), "echo: live", after);
+                    live.getOutputStream().write("poweroff\r".getBytes(StandardCharsets.US_ASCII));
+                    until(live.getInputStream(), "reboot: Power down", after);
+                }
+                assertThat(backup.process().waitFor()).as(ft.logs()).isZero();
+            }
+        }
+        Cli.Result replay = Cli.run("replay", "--verify", "--quiet", dir.resolve("trace").toString());
+        assertThat(replay.exit()).as(replay.err()).isZero();
+        assertThat(replay.err()).contains("the trace of a backup that joined there");
+    }
 }

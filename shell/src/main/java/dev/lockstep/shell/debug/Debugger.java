@@ -123,6 +123,8 @@ public final class Debugger implements AutoCloseable {
     public Hart hart() { return tt.machine().hart(); }
     public Symbols symbols() { return symbols; }
     public long now() { return tt.now(); }
+    /** The recording's first instruction number (0 but for a joined backup's trace). */
+    public long start() { return tt.start(); }
     public long end() { return tt.end(); }
     public Replayer replayer() { return tt.replayer(); }
     /** The stop that brought the debugger here, or null after a plain seek. */
@@ -179,7 +181,7 @@ public final class Debugger implements AutoCloseable {
     /** Steps back over a call just returned from, to its call instruction; otherwise one step back. */
     public Stop rnext() {
         long pc = hart().pc(), sp = hart().x(2);
-        if (now() == 0) return lastStop = Stop.of(Reason.START, 0);
+        if (now() == tt.start()) return lastStop = Stop.of(Reason.START, now());
         long call = callBefore(pc);
         rstep(1);
         if (call < 0 || hart().pc() == call || hart().pc() + lengthAt(hart().pc()) == pc) {
@@ -385,8 +387,8 @@ public final class Debugger implements AutoCloseable {
             }
             upper = start;
         }
-        tt.seek(0);
-        return Stop.of(Reason.START, 0);
+        tt.seek(tt.start());
+        return Stop.of(Reason.START, now());
     }
 
     // ---------------------------------------------------------------- instructions and memory

@@ -137,7 +137,7 @@ public final class GdbStub implements AutoCloseable {
         if (p.equals("s") || p.startsWith("s") || p.startsWith("S")) return step();
         if (p.equals("bc")) return stop(dbg.rcont(), false);
         if (p.equals("bs")) {
-            if (dbg.now() == 0) return "T05replaylog:begin;thread:1;";
+            if (dbg.now() == dbg.start()) return "T05replaylog:begin;thread:1;";
             dbg.rstep(1);
             return "T05thread:1;";
         }

@@ -240,6 +240,7 @@ public final class Repl {
         out.printf("trace: %s%n", dbg.directory());
         out.printf("instructions: %,d (%s)%n", dbg.end(), dbg.replayer().trace().end()
                 .map(e -> "ended: " + e.reason() + ", exit code " + e.exitCode()).orElse("cut off, no END entry"));
+        if (dbg.start() > 0) out.printf("starts at: %,d (the trace of a backup that joined there: nothing before it)%n", dbg.start());
         out.printf("position: %,d%n", dbg.now());
         for (Debugger.Breakpoint b : dbg.breakpoints()) {
             out.printf("breakpoint %d at 0x%x %s%s%n", b.id(), b.pc(), b.label(), b.condition() == null ? "" : " if " + b.condition());
