@@ -413,11 +413,12 @@ public final class Machine {
         if (halted) return Status.HALTED;
         watchHit = null;
         Hart.Stop s = hart.run(target);
-        while (resetPending) {
+        while (resetPending) { // the reset's stop request ended the run: reset, then go on to the target
             resetPending = false;
             reset();
-            if (halted || watchHit != null || s != Hart.Stop.REQUESTED || hart.instret() >= target) {
-                if (s == Hart.Stop.REQUESTED && hart.instret() >= target) s = Hart.Stop.LIMIT;
+            if (s != Hart.Stop.REQUESTED || watchHit != null) break;
+            if (hart.instret() >= target) {
+                s = Hart.Stop.LIMIT;
                 break;
             }
             s = hart.run(target);
