@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GuestImagesTest {
     private static final List<String> GUESTS =
-            List.of("hello", "bench", "bench-small", "selftest", "racy", "vmtest", "fptest", "kvserver", "kvcons", "idle", "entropy", "reboot");
+            List.of("hello", "bench", "bench-small", "selftest", "racy", "vmtest", "fptest", "kvserver", "kvcons", "idle", "entropy", "reboot", "smp");
 
     private static boolean toolchainPresent() { return TestGuests.answers("riscv64-unknown-elf-gcc", "--version"); }
 
