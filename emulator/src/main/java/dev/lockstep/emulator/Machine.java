@@ -49,7 +49,7 @@ public final class Machine {
     public enum Status {
         /** The requested instruction number was reached. */
         LIMIT,
-        /** The hart waits for an interrupt with nothing pending: time may be skipped to {@link #nextTimerTicks()}. */
+        /** Every hart waits for an interrupt with nothing pending: time may be skipped to {@link #nextTimerTicks()}. */
         IDLE,
         /** The guest powered off, failed, reset or wrote tohost; see {@link #exitCode()} and {@link #haltReason()}. */
         HALTED,
@@ -57,7 +57,7 @@ public final class Machine {
         STOPPED,
         /** Every instruction traps and none retires (a trap handler that itself traps): no progress is possible. */
         STUCK,
-        /** The hart reached a debugger breakpoint; the instruction there has not run. */
+        /** The running hart ({@link #hart()}) reached a debugger breakpoint; the instruction there has not run. */
         BREAKPOINT,
         /** A debugger watchpoint was written; {@link #watchHit()} says where. The writing instruction has retired. */
         WATCHPOINT
@@ -84,13 +84,28 @@ public final class Machine {
     /** The watchpoint hit that stopped the last run, or null. */
     public WatchHit watchHit() { return watchHit; }
 
-    public void setBreakpoints(java.util.Set<Long> pcs) { hart.setBreakpoints(pcs); }
+    public void setBreakpoints(java.util.Set<Long> pcs) {
+        for (Hart h : harts) h.setBreakpoints(pcs);
+    }
+
+    /** Turns block translation on or off on every hart (on by default). Unobservable to the guest. */
+    public void setTranslation(boolean on) {
+        for (Hart h : harts) h.setTranslation(on);
+    }
 
     private final MachineConfig config;
     private final Bus bus;
     private final GuestClock clock;
-    private final Hart hart;
     private final List<Hart> harts;
+    /**
+     * The hart whose turn it is (the only one with more than one hart that runs, on this thread), its
+     * turn's end, and whether it sent another hart an interrupt: machine state, saved with more than one
+     * hart (see {@link #run}).
+     */
+    private Hart hart;
+    private int turn;
+    private long turnEnd;
+    private boolean yieldPending;
     private final Uart16550 uart;
     private final Plic plic;
     private final VirtioMmio[] virtio = new VirtioMmio[VirtioMmio.SLOTS];
@@ -126,19 +141,22 @@ public final class Machine {
         this.output = output;
         this.bus = new Bus(RAM_BASE, config.ramSize(), MROM_BASE, (int) MROM_SIZE);
         this.clock = new GuestClock(config.instructionsPerTick());
-        this.hart = new Hart(0, bus, clock);
-        this.harts = List.of(hart);
-        this.uart = new Uart16550((k, i, d, o, l) -> this.output.output(k, i, d, o, l), hart::instretNow);
+        List<Hart> hs = new ArrayList<>();
+        for (int i = 0; i < config.harts(); i++) hs.add(new Hart(i, bus, clock));
+        this.harts = List.copyOf(hs);
+        this.hart = harts.get(0);
+        this.turnEnd = TURN;
+        this.uart = new Uart16550((k, i, d, o, l) -> this.output.output(k, i, d, o, l), this::instretNow);
         add(TEST_BASE, new SifiveTest(this::halt, this::requestReset));
-        add(RTC_BASE, new GoldfishRtc(n -> this.input.wallClockNanos(n), hart::instretNow));
-        add(CLINT_BASE, new Clint(harts, clock));
+        add(RTC_BASE, new GoldfishRtc(n -> this.input.wallClockNanos(n), this::instretNow));
+        add(CLINT_BASE, new Clint(harts, clock, this::instretNow, this::interprocessorInterrupt));
         add(UART_BASE, uart);
         this.plic = new Plic(harts);
         add(PLIC_BASE, plic);
         uart.connect(plic.line(VirtDeviceTree.UART_IRQ));
         for (int i = 0; i < VirtioMmio.SLOTS; i++) {
             virtio[i] = new VirtioMmio(i, config.virtioLegacy(), bus,
-                    (k, d, o, l) -> this.output.output(k, hart.instretNow(), d, o, l));
+                    (k, d, o, l) -> this.output.output(k, instretNow(), d, o, l));
             add(VirtioMmio.BASE + VirtioMmio.STRIDE * i, virtio[i]);
             virtio[i].connect(plic.line(VirtDeviceTree.VIRTIO_IRQ + i));
         }
@@ -180,8 +198,8 @@ public final class Machine {
         return null;
     }
 
-    /** The riscv,isa string of the hart as it is configured (F and D appear once an FPU is attached). */
-    public String isa() { return VirtDeviceTree.isaString(hart.readCsr(0x301), MULTI_LETTER_EXTENSIONS); }
+    /** The riscv,isa string of the harts as they are configured (F and D appear once an FPU is attached). */
+    public String isa() { return VirtDeviceTree.isaString(harts.get(0).readCsr(0x301), MULTI_LETTER_EXTENSIONS); }
 
     /** The DTB the guest finds at {@link #fdtAddress()}, generated from the machine's devices. */
     public byte[] deviceTree() {
@@ -193,7 +211,7 @@ public final class Machine {
         byte[] seed = rngSeed();
         var chosen = new VirtDeviceTree.Chosen(boot.append(), initrdStart, initrdEnd, seed);
         List<VirtDeviceTree.Mapped> mapped = bus.devices().stream().map(d -> new VirtDeviceTree.Mapped(bus.baseOf(d), d)).toList();
-        return VirtDeviceTree.build(isa(), RAM_BASE, config.ramSize(), mapped, chosen);
+        return VirtDeviceTree.build(isa(), harts.size(), RAM_BASE, config.ramSize(), mapped, chosen);
     }
 
     /**
@@ -228,7 +246,10 @@ public final class Machine {
     }
 
     public MachineConfig config() { return config; }
+    /** The hart whose turn it is: the one that runs next, or ran last (the only one, on most machines). */
     public Hart hart() { return hart; }
+    /** Every hart, by hart id. */
+    public List<Hart> harts() { return harts; }
     public Bus bus() { return bus; }
     public GuestClock clock() { return clock; }
     public Optional<ElfImage> image() { return Optional.ofNullable(image); }
@@ -251,7 +272,7 @@ public final class Machine {
         b.putLong(fdtAddress);
         b.putLong(0x4942534fL).putLong(2).putLong(nextAddr).putLong(1).putLong(0).putLong(0); // fw_dynamic_info
         bus.writeBytes(MROM_BASE, rom, 0, rom.length);
-        hart.setPc(MROM_BASE);
+        for (Hart h : harts) h.setPc(MROM_BASE); // each finds its hart id in mhartid, as QEMU's harts do
     }
 
     /** Loads an ELF image (QEMU's -kernel with -bios none): segments at their physical addresses. */
@@ -385,15 +406,18 @@ public final class Machine {
      * contents; the instruction number and mtime go on (the log's order depends on the first).
      */
     private void reset() {
-        hart.reset(MROM_BASE);
+        for (Hart h : harts) h.reset(MROM_BASE);
+        firstTurn(hart.instret());
         for (Device d : devices) {
             byte[] state = powerOn.get(d);
             if (state != null) d.restore(new StateReader(state));
             else d.reset();
         }
         for (Loaded l : new ArrayList<>(loaded.values())) writeLoaded(l);
-        hart.invalidateBlocks();
-        hart.updateTimers();
+        for (Hart h : harts) {
+            h.invalidateBlocks();
+            h.updateTimers();
+        }
         resets++;
     }
 
@@ -408,25 +432,68 @@ public final class Machine {
         hart.requestStop();
     }
 
-    /** Runs until instruction number {@code target}, a halt, an idle hart, or a stop request. */
+    /**
+     * Runs until instruction number {@code target}, a halt, every hart idle, or a stop request.
+     *
+     * <p>With more than one hart, the harts take turns, as under QEMU's round-robin TCG, and share the
+     * instruction number (DESIGN §1): a turn lasts {@link #TURN} instructions, and ends early when its
+     * hart waits in WFI or sends another an interrupt through the CLINT; the next turn goes to the next
+     * hart, by id, that would execute. Where turns change is decided when the next instruction is about to
+     * run, from the machine's state alone (the turn is saved with it), so it does not depend on where a
+     * driver's run calls end or on the input delivered at that boundary before them: a replay, a restored
+     * snapshot and the recording interleave the harts alike.
+     */
     public Status run(long target) {
         if (halted) return Status.HALTED;
         watchHit = null;
+        stopAsked = false;
+        if (harts.size() == 1) return status(runTurn(target));
+        Status st = runHarts(target);
+        long now = hart.instret();
+        for (Hart h : harts) h.catchUp(now); // between runs every hart is at the machine's number, for snapshots and debuggers
+        return st;
+    }
+
+    private Status runHarts(long target) {
+        while (true) {
+            // At the target first, as one hart's run: a machine that reaches it is not idle yet (an entry may be due there).
+            if (hart.instret() >= target) return Status.LIMIT;
+            if (hart.instret() >= turnEnd || yieldPending || !hart.runnable()) {
+                if (!nextTurn()) return Status.IDLE;
+            }
+            Hart.Stop s = runTurn(Math.min(target, turnEnd));
+            if (halted) return Status.HALTED;
+            if (watchHit != null) return Status.WATCHPOINT;
+            switch (s) {
+                case LIMIT, IDLE, YIELD -> {
+                    if (stopAsked) return Status.STOPPED;
+                }
+                default -> { return status(s); }
+            }
+        }
+    }
+
+    /** Runs the hart whose turn it is to {@code target}, resetting the machine if it asks to (and going on). */
+    private Hart.Stop runTurn(long target) {
         Hart.Stop s = hart.run(target);
         while (resetPending) { // the reset's stop request ended the run: reset, then go on to the target
             resetPending = false;
             reset();
-            if (s != Hart.Stop.REQUESTED || watchHit != null) break;
+            if (s != Hart.Stop.REQUESTED || watchHit != null || stopAsked) break;
             if (hart.instret() >= target) {
                 s = Hart.Stop.LIMIT;
                 break;
             }
             s = hart.run(target);
         }
+        return s;
+    }
+
+    private Status status(Hart.Stop s) {
         if (halted) return Status.HALTED;
         if (watchHit != null) return Status.WATCHPOINT;
         return switch (s) {
-            case LIMIT -> Status.LIMIT;
+            case LIMIT, YIELD -> Status.LIMIT;
             case IDLE -> Status.IDLE;
             case REQUESTED -> Status.STOPPED;
             case STUCK -> Status.STUCK;
@@ -434,7 +501,58 @@ public final class Machine {
         };
     }
 
-    public void requestStop() { hart.requestStop(); }
+    /** Instructions in a hart's turn, with more than one hart: part of such a machine's definition, as its interleaving. */
+    public static final long TURN = 10_000;
+
+    /**
+     * Gives the next turn to the first hart after the current one (by id, round the ring, the current one
+     * last) that would execute; false, with the turn unchanged, if every hart waits.
+     */
+    private boolean nextTurn() {
+        long now = hart.instret();
+        for (int i = 1; i <= harts.size(); i++) {
+            int k = (turn + i) % harts.size();
+            Hart h = harts.get(k);
+            h.catchUp(now);
+            if (!h.runnable()) continue;
+            if (h != hart) {
+                hart.suspend();
+                hart = h;
+                turn = k;
+            }
+            turnEnd = now + TURN;
+            yieldPending = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** After a reset or a restore: every hart at instruction number {@code now}, hart 0's turn beginning. */
+    private void firstTurn(long now) {
+        for (Hart h : harts) h.catchUp(now);
+        hart = harts.get(0);
+        turn = 0;
+        turnEnd = now + TURN;
+        yieldPending = false;
+    }
+
+    /** The CLINT raised hart {@code k}'s msip: if another hart's, the sender's turn ends after this instruction. */
+    private void interprocessorInterrupt(int k) {
+        if (harts.size() == 1 || harts.get(k) == hart) return;
+        yieldPending = true;
+        hart.requestYield();
+    }
+
+    /** The machine's instruction number, exact also while a block runs: the running hart's. */
+    private long instretNow() { return hart.instretNow(); }
+
+    /** A stop asked for from any thread; {@link #run} looks for it between turns too. */
+    private volatile boolean stopAsked;
+
+    public void requestStop() {
+        stopAsked = true;
+        hart.requestStop();
+    }
 
     /** Delivers an input event at the current instruction boundary. */
     public void deliver(InputEvent e) {
@@ -455,12 +573,16 @@ public final class Machine {
     /** Moves guest time to {@code ticks} now (an idle skip or a logged CLOCK entry). */
     public void setTime(long ticks) {
         clock.set(hart.instret(), ticks);
-        hart.updateTimers();
+        for (Hart h : harts) h.updateTimers();
     }
 
     public long instret() { return hart.instret(); }
     /** Blocks dispatched by the hart's run loop so far (not part of the machine's state). */
-    public long dispatches() { return hart.dispatches(); }
+    public long dispatches() {
+        long n = 0;
+        for (Hart h : harts) n += h.dispatches();
+        return n;
+    }
     public long time() { return clock.ticks(hart.instret()); }
     public boolean halted() { return halted; }
     public int exitCode() { return exitCode; }
@@ -468,11 +590,16 @@ public final class Machine {
     public long fdtAddress() { return fdtAddress; }
     public int pendingConsoleInput() { return uart.pendingInput(); }
 
-    /** The mtime value at which the next timer interrupt can become pending, or -1 (unsigned max) if none is armed. */
+    /** The mtime value at which the next timer interrupt can become pending (on any hart), or -1 (unsigned max) if none is armed. */
     public long nextTimerTicks() {
-        long t = hart.mtimecmp();
-        long s = hart.readCsr(0x30a) < 0 ? hart.readCsr(0x14d) : -1;
-        return Long.compareUnsigned(t, s) <= 0 ? t : s;
+        long next = -1;
+        for (Hart h : harts) {
+            long t = h.mtimecmp();
+            long s = h.readCsr(0x30a) < 0 ? h.readCsr(0x14d) : -1;
+            long first = Long.compareUnsigned(t, s) <= 0 ? t : s;
+            if (Long.compareUnsigned(first, next) < 0) next = first;
+        }
+        return next;
     }
 
     // ------------------------------------------------------------------ snapshots
@@ -497,8 +624,15 @@ public final class Machine {
 
     private static final byte[] ZERO_PAGE = new byte[Bus.PAGE_SIZE];
 
+    /** Starts a new dirty-page epoch (see {@link Bus#syncDirty}) that every hart follows. */
+    private int syncDirty() {
+        int since = harts.get(0).syncDirty();
+        for (int i = 1; i < harts.size(); i++) harts.get(i).followEpoch();
+        return since;
+    }
+
     public Snapshot snapshot() {
-        int since = hart.syncDirty();
+        int since = syncDirty();
         byte[][] pages = new byte[bus.pageCount()][];
         Snapshot prev = lastSnapshot;
         for (int p = 0; p < pages.length; p++) {
@@ -522,7 +656,11 @@ public final class Machine {
     public byte[] coreState() {
         StateWriter w = new StateWriter();
         w.str("lockstep-core-1").i64(config.ramSize());
-        hart.save(w);
+        harts.get(0).save(w);
+        if (harts.size() > 1) { // a one-hart machine's state is as it was before harts could be more
+            for (int i = 1; i < harts.size(); i++) harts.get(i).save(w);
+            w.i32(turn).i64(turnEnd).bool(yieldPending);
+        }
         clock.save(w);
         for (Device d : devices) {
             w.str(d.name());
@@ -546,10 +684,10 @@ public final class Machine {
             if (comparable && known.pages[p] == s.pages[p] && !bus.dirtySince(p, lastSnapshotEpoch)) continue;
             bus.restorePage(p, s.pages[p]);
         }
-        hart.invalidateBlocks();
+        for (Hart h : harts) h.invalidateBlocks();
         hasher.invalidate();
         lastSnapshot = s;
-        lastSnapshotEpoch = hart.syncDirty();
+        lastSnapshotEpoch = syncDirty();
     }
 
     private void restoreCore(byte[] core) {
@@ -557,7 +695,15 @@ public final class Machine {
         if (!"lockstep-core-1".equals(r.str())) throw new SnapshotException("snapshot is not a lockstep machine state");
         long ram = r.i64();
         if (ram != config.ramSize()) throw new SnapshotException("snapshot RAM size " + ram + " differs from " + config.ramSize());
-        hart.restore(r);
+        harts.get(0).restore(r);
+        if (harts.size() > 1) {
+            for (int i = 1; i < harts.size(); i++) harts.get(i).restore(r);
+            turn = r.i32();
+            if (turn < 0 || turn >= harts.size()) throw new SnapshotException("snapshot gives the turn to hart " + turn);
+            hart = harts.get(turn);
+            turnEnd = r.i64();
+            yieldPending = r.bool();
+        }
         clock.restore(r);
         for (Device d : devices) {
             String name = r.str();
@@ -573,7 +719,7 @@ public final class Machine {
         if (tohost >= 0) bus.setWatch(tohost, 8, true);
         byte[] rom = r.bytes();
         bus.writeBytes(MROM_BASE, rom, 0, rom.length);
-        hart.updateTimers();
+        for (Hart h : harts) h.updateTimers();
     }
 
     /** Each device's saved state by name, in board order: what a debugger's state diff compares. */
@@ -590,6 +736,6 @@ public final class Machine {
     /** Hash of the whole machine state; equal states hash equal, and so do only those (with overwhelming odds). */
     public long stateHash() {
         byte[] core = coreState();
-        return hasher.hash(core, hart.syncDirty());
+        return hasher.hash(core, syncDirty());
     }
 }

@@ -15,10 +15,18 @@ import java.util.Map;
  * @param exitOnReboot        a guest's system reset (sifive_test 0x7777, where OpenSBI's SRST and
  *                            Linux's {@code reboot} end up) ends the run, as QEMU's {@code -no-reboot},
  *                            rather than resetting the machine
+ * @param harts               how many harts (QEMU's {@code -smp}); they share one instruction number and
+ *                            run in turn, in slices that depend only on the guest (see {@link Machine#run})
  */
-public record MachineConfig(long ramSize, long instructionsPerTick, boolean virtioLegacy, boolean exitOnReboot) {
+public record MachineConfig(long ramSize, long instructionsPerTick, boolean virtioLegacy, boolean exitOnReboot, int harts) {
     public static final long DEFAULT_RAM = 128L << 20;
-    public static final MachineConfig DEFAULT = new MachineConfig(DEFAULT_RAM, 10, true, false);
+    public static final int MAX_HARTS = 32;
+    public static final MachineConfig DEFAULT = new MachineConfig(DEFAULT_RAM, 10, true, false, 1);
+    /**
+     * The key of {@link #harts} in {@link #toMap()}, present only with more than one hart: a one-hart
+     * machine's map, and so its traces' headers and its DTB's rng-seed, are as before harts could be more.
+     */
+    public static final String HARTS_KEY = "harts";
     /** The key of {@link #exitOnReboot} in {@link #toMap()}; traces made before it existed ended on a reset. */
     public static final String REBOOT_KEY = "reboot";
 
@@ -27,13 +35,16 @@ public record MachineConfig(long ramSize, long instructionsPerTick, boolean virt
             throw new LockstepException("RAM size must be a multiple of 4 KiB between 1 MiB and 2 GiB, not " + ramSize);
         }
         if (instructionsPerTick <= 0) throw new LockstepException("instructions per tick must be positive");
+        if (harts < 1 || harts > MAX_HARTS) throw new LockstepException("a machine has 1 to " + MAX_HARTS + " harts, not " + harts);
     }
 
-    public MachineConfig withRam(long bytes) { return new MachineConfig(bytes, instructionsPerTick, virtioLegacy, exitOnReboot); }
+    public MachineConfig withRam(long bytes) { return new MachineConfig(bytes, instructionsPerTick, virtioLegacy, exitOnReboot, harts); }
 
-    public MachineConfig withVirtioLegacy(boolean legacy) { return new MachineConfig(ramSize, instructionsPerTick, legacy, exitOnReboot); }
+    public MachineConfig withVirtioLegacy(boolean legacy) { return new MachineConfig(ramSize, instructionsPerTick, legacy, exitOnReboot, harts); }
 
-    public MachineConfig withExitOnReboot(boolean exit) { return new MachineConfig(ramSize, instructionsPerTick, virtioLegacy, exit); }
+    public MachineConfig withExitOnReboot(boolean exit) { return new MachineConfig(ramSize, instructionsPerTick, virtioLegacy, exit, harts); }
+
+    public MachineConfig withHarts(int n) { return new MachineConfig(ramSize, instructionsPerTick, virtioLegacy, exitOnReboot, n); }
 
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -43,6 +54,7 @@ public record MachineConfig(long ramSize, long instructionsPerTick, boolean virt
         m.put("instructions-per-tick", Long.toString(instructionsPerTick));
         m.put("virtio", virtioLegacy ? "legacy" : "modern");
         m.put(REBOOT_KEY, exitOnReboot ? "exit" : "reset");
+        if (harts > 1) m.put(HARTS_KEY, Integer.toString(harts));
         return m;
     }
 
@@ -51,7 +63,8 @@ public record MachineConfig(long ramSize, long instructionsPerTick, boolean virt
             return new MachineConfig(Long.parseLong(m.getOrDefault("ram", Long.toString(DEFAULT_RAM))),
                     Long.parseLong(m.getOrDefault("instructions-per-tick", "10")),
                     !"modern".equals(m.getOrDefault("virtio", "legacy")),
-                    !"reset".equals(m.getOrDefault(REBOOT_KEY, "exit")));
+                    !"reset".equals(m.getOrDefault(REBOOT_KEY, "exit")),
+                    Integer.parseInt(m.getOrDefault(HARTS_KEY, "1")));
         } catch (NumberFormatException e) {
             throw new LockstepException("machine configuration has a malformed number: " + e.getMessage());
         }

@@ -25,9 +25,12 @@ public final class Qemu {
     public static boolean available() { return TestGuests.answers(BINARY, "--version"); }
 
     /** Runs {@code elf} the way guests/README.md documents, with stdin closed. */
-    public static Result run(Path elf) {
-        List<String> cmd = List.of(BINARY, "-M", "virt", "-m", "128M", "-nographic", "-bios", "none",
-                "-kernel", elf.toString());
+    public static Result run(Path elf) { return run(elf, 1); }
+
+    /** Runs {@code elf} on {@code harts} harts ({@code -smp}). */
+    public static Result run(Path elf, int harts) {
+        List<String> cmd = List.of(BINARY, "-M", "virt", "-m", "128M", "-smp", Integer.toString(harts), "-nographic",
+                "-bios", "none", "-kernel", elf.toString());
         Process p = null;
         try {
             p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -43,6 +43,18 @@ class QemuDifferentialTest {
         assertThat(lockstep.exitCode()).as("%s exit status", guest).isEqualTo(qemu.exitCode());
     }
 
+    /** The smp guest's lines do not depend on how the harts interleave, so QEMU's threads and lockstep's turns print alike. */
+    @ParameterizedTest(name = "{0} harts")
+    @ValueSource(ints = {1, 2, 4, 8})
+    void theSmpGuestPrintsWhatQemusHartsPrint(int harts) {
+        Qemu.Result qemu = Qemu.run(TestGuests.prebuilt("smp"), harts);
+        TestGuests.Outcome lockstep = TestGuests.run("smp", MachineConfig.DEFAULT.withHarts(harts), TestGuests.FIXED_RTC, LIMIT);
+
+        assertThat(qemu.console()).endsWith("PASS\r\n");
+        assertThat(lockstep.console()).isEqualTo(qemu.console());
+        assertThat(lockstep.exitCode()).isEqualTo(qemu.exitCode()).isZero();
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"selftest", "vmtest", "fptest", "reboot"})
     void selfCheckingGuestPassesOnQemu(String guest) {

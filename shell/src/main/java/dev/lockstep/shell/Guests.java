@@ -12,7 +12,7 @@ import java.nio.file.Path;
 final class Guests {
     private Guests() {}
 
-    static final String[] BUNDLED = {"hello", "selftest", "racy", "bench", "bench-small", "vmtest", "fptest", "kvserver", "kvcons", "idle", "entropy", "reboot"};
+    static final String[] BUNDLED = {"hello", "selftest", "racy", "bench", "bench-small", "vmtest", "fptest", "kvserver", "kvcons", "idle", "entropy", "reboot", "smp"};
 
     static ElfImage load(String arg) {
         byte[] b = bytes(arg);

@@ -3,6 +3,7 @@ package dev.lockstep.shell;
 
 import dev.lockstep.emulator.Boot;
 import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.MachineConfig;
 import dev.lockstep.emulator.io.InputPort;
 import dev.lockstep.replayer.Sessions;
@@ -71,6 +72,12 @@ final class RunOptions {
                     + "loaded again, the rest of RAM kept.")
     boolean noReboot;
 
+    @Option(names = "--smp", paramLabel = "N", defaultValue = "1",
+            description = "Harts (1 to " + MachineConfig.MAX_HARTS + ", default ${DEFAULT-VALUE}), as QEMU's -smp. They take "
+                    + "turns of " + Machine.TURN + " instructions (shorter when one waits in WFI or sends an IPI) and share one "
+                    + "instruction number, so a multi-hart run replays exactly.")
+    int smp;
+
     /**
      * What to boot: a GUEST (an ELF file or a bundled guest's name, with --append if given) or firmware, a
      * kernel and an initrd as QEMU takes them. Neither, or both, is refused before anything starts.
@@ -97,7 +104,7 @@ final class RunOptions {
             case "modern" -> false;
             default -> throw new LockstepException("--virtio takes 'legacy' or 'modern', not '" + virtio + "'");
         };
-        return MachineConfig.DEFAULT.withRam(MachineConfig.parseSize(ram)).withVirtioLegacy(legacy).withExitOnReboot(noReboot);
+        return MachineConfig.DEFAULT.withRam(MachineConfig.parseSize(ram)).withVirtioLegacy(legacy).withExitOnReboot(noReboot).withHarts(smp);
     }
 
     /** The image file named in --drive. */

@@ -105,6 +105,28 @@ class RecordReplayCliTest {
         assertThat(once.out()).isEqualTo("boot 0\r\n");
     }
 
+    @Test
+    void aMultiHartSessionIsRecordedAndReplaysVerifiedWithItsHartCountFromTheHeader() {
+        String t = dir.resolve("smp").toString();
+        Cli.Result rec = Cli.run("record", "-o", t, "--smp", "4", "smp");
+        assertThat(rec.exit()).as(rec.err()).isZero();
+
+        Cli.Result info = Cli.run("info", t);
+        Cli.Result rep = Cli.run("replay", "--verify", t);
+
+        assertThat(rec.out()).contains("smp: 4 harts").endsWith("PASS\r\n");
+        assertThat(info.out()).contains("harts = 4");
+        assertThat(rep.exit()).as(rep.err()).isZero();
+        assertThat(rep.out()).isEqualTo(rec.out());
+    }
+
+    @Test
+    void aHartCountOutsideOneTo32IsABadOption() {
+        Cli.Result r = Cli.run("run", "--smp", "0", "hello");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("1 to 32 harts");
+    }
+
     /** The timeout only guards against a child that never starts; nothing here asserts speed. */
     @Test
     @Timeout(180)

@@ -120,7 +120,7 @@ public final class Hart {
     // ------------------------------------------------------------------ running
 
     /** Why {@link #run} returned. */
-    public enum Stop { LIMIT, IDLE, REQUESTED, STUCK, BREAKPOINT }
+    public enum Stop { LIMIT, IDLE, REQUESTED, STUCK, BREAKPOINT, YIELD }
 
     /**
      * Traps taken in a row without an instruction retiring. A guest whose trap handler itself traps (mtvec
@@ -131,13 +131,48 @@ public final class Hart {
     private long lastTrapInstret = -1;
     private int trapsWithoutRetiring;
 
-    private boolean stopRequested;
+    private boolean stopRequested, yieldRequested;
 
     /** Asks the run loop to return at the next instruction boundary. */
     public void requestStop() {
         stopRequested = true;
         attention = true;
         exitBlock = true;
+    }
+
+    /**
+     * Asks the run loop to return {@link Stop#YIELD} at the next instruction boundary: the hart sent
+     * another an interrupt, whose turn may come now (a multi-hart machine's scheduling; never a stop).
+     */
+    public void requestYield() {
+        yieldRequested = true;
+        attention = true;
+        exitBlock = true;
+    }
+
+    /**
+     * The hart's turn comes at the machine's instruction number {@code global}, which other harts advanced
+     * since it last ran: minstret counts this hart's own instructions only, so those leave it through its
+     * offset (mcycle, like mtime, is the board's and counts them), and its timers are looked at again.
+     */
+    public void catchUp(long global) {
+        long skipped = global - instret;
+        if (skipped == 0) return;
+        instret = global;
+        csr.instretOffset -= skipped;
+        updateTimers();
+    }
+
+    /**
+     * Its turn ends and another hart's begins: the reservation of an LR goes, since the other hart may
+     * store to it (an SC may fail for any reason; an LR/SC loop succeeds in its next turn).
+     */
+    public void suspend() { reservation = -1; }
+
+    /** Whether the hart would execute now rather than wait (it is not in WFI, or an enabled interrupt is pending). */
+    public boolean runnable() {
+        if (instret >= timerDeadline) updateTimers();
+        return !waiting || (csr.mip & csr.mie) != 0;
     }
 
     /** Runs until the instruction number reaches {@code target}, the hart idles in WFI, or a stop is requested. */
@@ -151,6 +186,7 @@ public final class Hart {
 
     private Stop runBlocks(long target) {
         stopRequested = false;
+        yieldRequested = false;
         attention = stuck || !breakpoints.isEmpty();
         while (instret < target) {
             if (instret >= timerDeadline) updateTimers();
@@ -162,6 +198,11 @@ public final class Hart {
             if (attention) {
                 // One test per block for the rare cases: a stop request, a stuck hart, debugger breakpoints.
                 if (stopRequested) return Stop.REQUESTED;
+                if (yieldRequested) {
+                    yieldRequested = false;
+                    attention = stuck || !breakpoints.isEmpty();
+                    return Stop.YIELD;
+                }
                 if (stuck) {
                     stuck = false;
                     trapsWithoutRetiring = 0;
@@ -889,6 +930,9 @@ public final class Hart {
         epoch = bus.epoch();
         return since;
     }
+
+    /** Follows the bus to the epoch another hart's {@link #syncDirty} started. */
+    public void followEpoch() { epoch = bus.epoch(); }
 
     public void setMtimecmp(long v) {
         mtimecmp = v;

@@ -6,10 +6,13 @@ import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.state.StateReader;
 import dev.lockstep.emulator.state.StateWriter;
 import java.util.List;
+import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * msip at +4·hart, mtimecmp at +0x4000 + 8·hart, mtime at +0xbff8. mtime is guest time (GuestClock);
  * mtimecmp lives in the hart, which precomputes when its timer fires. 32-bit halves are accessible.
+ * Setting another hart's msip (an IPI) is reported to the board, which lets that hart have its turn.
  */
 public final class Clint implements Device {
     private static final long MSIP = 0, MTIMECMP = 0x4000, MTIME = 0xbff8;
@@ -17,17 +20,25 @@ public final class Clint implements Device {
     private final List<Hart> harts;
     private final GuestClock clock;
     private final boolean[] msip;
+    private final LongSupplier instret;
+    private final IntConsumer ipi;
 
-    public Clint(List<Hart> harts, GuestClock clock) {
+    /**
+     * @param instret the machine's instruction number now (the running hart's)
+     * @param ipi     told the hart whose msip was set
+     */
+    public Clint(List<Hart> harts, GuestClock clock, LongSupplier instret, IntConsumer ipi) {
         this.harts = harts;
         this.clock = clock;
+        this.instret = instret;
+        this.ipi = ipi;
         this.msip = new boolean[harts.size()];
     }
 
     @Override public String name() { return "clint"; }
     @Override public long size() { return 0x10000; }
 
-    private long now() { return clock.ticks(harts.get(0).instretNow()); }
+    private long now() { return clock.ticks(instret.getAsLong()); }
 
     @Override
     public long read(long off, int size) {
@@ -57,12 +68,12 @@ public final class Clint implements Device {
             int h = (int) (off / 4);
             msip[h] = (value & 1) != 0;
             harts.get(h).setPending(MIP_MSIP, msip[h]);
+            if (msip[h]) ipi.accept(h);
         } else if (off >= MTIMECMP && off < MTIMECMP + 8L * harts.size()) {
             Hart h = harts.get((int) ((off - MTIMECMP) / 8));
             h.setMtimecmp(merge(h.mtimecmp(), off & 7, size, value));
         } else if (off >= MTIME && off < MTIME + 8) {
-            Hart h0 = harts.get(0);
-            clock.set(h0.instretNow(), merge(now(), off - MTIME, size, value));
+            clock.set(instret.getAsLong(), merge(now(), off - MTIME, size, value));
             for (Hart h : harts) h.updateTimers();
         }
     }

@@ -22,7 +22,12 @@ public final class VirtDeviceTree {
     public static final long TIMEBASE_HZ = 10_000_000L;
     public static final int UART_CLOCK_HZ = 3_686_400;
     public static final int UART_IRQ = 10, RTC_IRQ = 11, VIRTIO_IRQ = 1;
-    private static final int PHANDLE_CPU = 1, PHANDLE_INTC = 2, PHANDLE_PLIC = 3, PHANDLE_TEST = 4;
+    /*
+     * Phandles as QEMU numbers them: its harts from the last down, each cpu then its interrupt controller
+     * (with one hart: cpu 1, intc 2), then the PLIC and the test device.
+     */
+    private static int cpuPhandle(int hart, int harts) { return 2 * (harts - 1 - hart) + 1; }
+    private static int intcPhandle(int hart, int harts) { return cpuPhandle(hart, harts) + 1; }
 
     /** What /chosen says besides the console: kernel command line and initrd placement (0, 0 for none). */
     public record Chosen(String bootargs, long initrdStart, long initrdEnd, byte[] rngSeed) {
@@ -35,12 +40,14 @@ public final class VirtDeviceTree {
     private VirtDeviceTree() {}
 
     /**
-     * @param isa      the riscv,isa string the hart reports
+     * @param isa      the riscv,isa string the harts report
+     * @param harts    how many harts (ids 0 up)
      * @param ramBase  base of RAM
      * @param ramSize  bytes of RAM
      * @param devices  the bus's devices with their bases
      */
-    public static byte[] build(String isa, long ramBase, long ramSize, List<Mapped> devices, Chosen chosen) {
+    public static byte[] build(String isa, int harts, long ramBase, long ramSize, List<Mapped> devices, Chosen chosen) {
+        final int plicPhandle = 2 * harts + 1, testPhandle = plicPhandle + 1;
         Fdt f = new Fdt();
         f.begin("");
         f.cells("#address-cells", 2).cells("#size-cells", 2);
@@ -56,9 +63,9 @@ public final class VirtDeviceTree {
         f.end();
 
         find(devices, SifiveTest.class).ifPresent(t -> {
-            f.begin("poweroff").cells("value", 0x5555).cells("offset", 0).cells("regmap", PHANDLE_TEST)
+            f.begin("poweroff").cells("value", 0x5555).cells("offset", 0).cells("regmap", testPhandle)
                     .string("compatible", "syscon-poweroff").end();
-            f.begin("reboot").cells("value", 0x7777).cells("offset", 0).cells("regmap", PHANDLE_TEST)
+            f.begin("reboot").cells("value", 0x7777).cells("offset", 0).cells("regmap", testPhandle)
                     .string("compatible", "syscon-reboot").end();
         });
 
@@ -66,25 +73,29 @@ public final class VirtDeviceTree {
 
         f.begin("cpus");
         f.cells("#address-cells", 1).cells("#size-cells", 0).cells("timebase-frequency", TIMEBASE_HZ);
-        f.begin("cpu@0");
-        f.cells("phandle", PHANDLE_CPU).string("device_type", "cpu").cells("reg", 0).string("status", "okay")
-                .string("compatible", "riscv").string("riscv,isa", isa).string("mmu-type", "riscv,sv48");
-        f.begin("interrupt-controller").cells("#interrupt-cells", 1).empty("interrupt-controller")
-                .string("compatible", "riscv,cpu-intc").cells("phandle", PHANDLE_INTC).end();
-        f.end();
-        f.begin("cpu-map").begin("cluster0").begin("core0").cells("cpu", PHANDLE_CPU).end().end().end();
+        for (int h = 0; h < harts; h++) {
+            f.begin("cpu@" + h);
+            f.cells("phandle", cpuPhandle(h, harts)).string("device_type", "cpu").cells("reg", h).string("status", "okay")
+                    .string("compatible", "riscv").string("riscv,isa", isa).string("mmu-type", "riscv,sv48");
+            f.begin("interrupt-controller").cells("#interrupt-cells", 1).empty("interrupt-controller")
+                    .string("compatible", "riscv,cpu-intc").cells("phandle", intcPhandle(h, harts)).end();
+            f.end();
+        }
+        f.begin("cpu-map").begin("cluster0");
+        for (int h = 0; h < harts; h++) f.begin("core" + h).cells("cpu", cpuPhandle(h, harts)).end();
+        f.end().end();
         f.end();
 
         f.begin("soc");
         f.cells("#address-cells", 2).cells("#size-cells", 2).string("compatible", "simple-bus").empty("ranges");
         find(devices, GoldfishRtc.class).ifPresent(d -> f.begin("rtc@" + hex(d.base()))
-                .cells("interrupts", RTC_IRQ).cells("interrupt-parent", PHANDLE_PLIC)
+                .cells("interrupts", RTC_IRQ).cells("interrupt-parent", plicPhandle)
                 .u64s("reg", d.base(), d.device().size()).string("compatible", "google,goldfish-rtc").end());
         find(devices, Uart16550.class).ifPresent(d -> f.begin("serial@" + hex(d.base()))
-                .cells("interrupts", UART_IRQ).cells("interrupt-parent", PHANDLE_PLIC)
+                .cells("interrupts", UART_IRQ).cells("interrupt-parent", plicPhandle)
                 .cells("clock-frequency", UART_CLOCK_HZ)
                 .u64s("reg", d.base(), d.device().size()).string("compatible", "ns16550a").end());
-        find(devices, SifiveTest.class).ifPresent(d -> f.begin("test@" + hex(d.base())).cells("phandle", PHANDLE_TEST)
+        find(devices, SifiveTest.class).ifPresent(d -> f.begin("test@" + hex(d.base())).cells("phandle", testPhandle)
                 .u64s("reg", d.base(), d.device().size()).string("compatible", "sifive,test1", "sifive,test0", "syscon")
                 .end());
         List<Mapped> virtio = new ArrayList<>(devices.stream().filter(m -> m.device() instanceof VirtioMmio).toList());
@@ -92,21 +103,34 @@ public final class VirtDeviceTree {
         for (Mapped m : virtio) {
             VirtioMmio v = (VirtioMmio) m.device();
             f.begin("virtio_mmio@" + hex(m.base())).cells("interrupts", VIRTIO_IRQ + v.slot())
-                    .cells("interrupt-parent", PHANDLE_PLIC).u64s("reg", m.base(), v.size())
+                    .cells("interrupt-parent", plicPhandle).u64s("reg", m.base(), v.size())
                     .string("compatible", "virtio,mmio").end();
         }
-        find(devices, Plic.class).ifPresent(d -> f.begin("plic@" + hex(d.base())).cells("phandle", PHANDLE_PLIC)
+        find(devices, Plic.class).ifPresent(d -> f.begin("plic@" + hex(d.base())).cells("phandle", plicPhandle)
                 .cells("riscv,ndev", Plic.SOURCES - 1).u64s("reg", d.base(), d.device().size())
-                .cells("interrupts-extended", PHANDLE_INTC, 11, PHANDLE_INTC, 9).empty("interrupt-controller")
+                .cells("interrupts-extended", perHart(harts, 11, 9)).empty("interrupt-controller")
                 .string("compatible", "sifive,plic-1.0.0", "riscv,plic0").cells("#address-cells", 0)
                 .cells("#interrupt-cells", 1).end());
         find(devices, Clint.class).ifPresent(d -> f.begin("clint@" + hex(d.base()))
-                .cells("interrupts-extended", PHANDLE_INTC, 3, PHANDLE_INTC, 7).u64s("reg", d.base(), d.device().size())
+                .cells("interrupts-extended", perHart(harts, 3, 7)).u64s("reg", d.base(), d.device().size())
                 .string("compatible", "sifive,clint0", "riscv,clint0").end());
         f.end();
 
         f.end();
         return f.toByteArray();
+    }
+
+    /** interrupts-extended cells naming, for each hart in order, its interrupt controller with {@code irqA}, then with {@code irqB}. */
+    private static long[] perHart(int harts, int irqA, int irqB) {
+        long[] cells = new long[4 * harts];
+        for (int h = 0; h < harts; h++) {
+            int intc = intcPhandle(h, harts);
+            cells[4 * h] = intc;
+            cells[4 * h + 1] = irqA;
+            cells[4 * h + 2] = intc;
+            cells[4 * h + 3] = irqB;
+        }
+        return cells;
     }
 
     private static java.util.Optional<Mapped> find(List<Mapped> devices, Class<? extends Device> type) {

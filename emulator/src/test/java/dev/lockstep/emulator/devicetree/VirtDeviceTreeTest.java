@@ -88,6 +88,45 @@ class VirtDeviceTreeTest {
                 "linux,initrd-start = <0x00 0x84000000>;", "linux,initrd-end = <0x00 0x840003e8>;");
     }
 
+    /**
+     * Each hart's cpu node, its interrupt controller, the cpu-map and the CLINT's and PLIC's per-hart
+     * interrupts are QEMU's, phandles included (QEMU numbers the harts from the last down), so that firmware
+     * and kernels find what they find under {@code -smp N}. Only riscv,isa differs (QEMU's default hart has H
+     * and Zb*).
+     */
+    @Test
+    void hartsAreLaidOutAsQemusUnderSmp() throws Exception {
+        assumeTrue(TestGuests.onPath("dtc"), "dtc (device-tree-compiler) is not installed");
+        assumeTrue(dev.lockstep.emulator.Qemu.available(), dev.lockstep.emulator.Qemu.INSTALL_HINT);
+        for (int harts : new int[] {1, 2, 4}) {
+            Path q = tmp.resolve("qemu-" + harts + ".dtb");
+            Process p = new ProcessBuilder("qemu-system-riscv64", "-M", "virt,dumpdtb=" + q, "-smp", "" + harts,
+                    "-nographic", "-bios", "none").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String qemu = dts(Files.readAllBytes(q));
+            String ours = dts(new Machine(MachineConfig.DEFAULT.withHarts(harts), InputPort.fixedClock(0), OutputSink.DISCARD)
+                    .deviceTree());
+            assertThat(hartParts(ours)).as("%d harts", harts).isEqualTo(hartParts(qemu));
+            assertThat(hartParts(ours)).contains("cpu@" + (harts - 1) + " {");
+        }
+    }
+
+    /**
+     * The cpus node (riscv,isa left out) and the distinct lines that name a hart's or the board's phandles
+     * (distinct: QEMU has devices lockstep has not, such as PCI, whose lines repeat the PLIC's phandle).
+     */
+    private static String hartParts(String dts) {
+        String cpus = dts.substring(dts.indexOf("\tcpus {"), dts.indexOf("\n\t};\n", dts.indexOf("\tcpus {")));
+        java.util.SortedSet<String> refs = new java.util.TreeSet<>();
+        for (String line : dts.split("\n")) {
+            if (line.contains("interrupts-extended") || line.contains("regmap") || line.contains("interrupt-parent")) {
+                refs.add(line.trim());
+            }
+        }
+        return cpus.replaceAll("riscv,isa = \"[^\"]*\";", "riscv,isa;") + "\n" + String.join("\n", refs);
+    }
+
     @Test
     void theIsaStringFollowsMisa() {
         long misa = (2L << 62) | 1 | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12);

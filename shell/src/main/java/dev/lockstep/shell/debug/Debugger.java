@@ -120,7 +120,30 @@ public final class Debugger implements AutoCloseable {
     public Path directory() { return dir; }
     public TimeTravel timeTravel() { return tt; }
     public Machine machine() { return tt.machine(); }
-    public Hart hart() { return tt.machine().hart(); }
+    /**
+     * The hart the debugger shows (registers, CSRs, memory through its page tables): the one chosen with
+     * {@link #focus}, else the one whose turn it is. Stepping and stops follow the harts' turns regardless.
+     */
+    public Hart hart() {
+        List<Hart> harts = tt.machine().harts();
+        return focus >= 0 && focus < harts.size() ? harts.get(focus) : running();
+    }
+
+    /** The hart whose turn it is: the one that executes the next instruction (or hit the breakpoint). */
+    public Hart running() { return tt.machine().hart(); }
+
+    /** Shows hart {@code id} from now on, or (with -1) whichever hart's turn it is. */
+    public void focus(int id) {
+        if (id < -1 || id >= tt.machine().harts().size()) {
+            throw new DebugException("no hart " + id + ": this machine has harts 0 to " + (tt.machine().harts().size() - 1));
+        }
+        focus = id;
+    }
+
+    /** The hart chosen with {@link #focus}, or -1. */
+    public int focus() { return focus; }
+
+    private int focus = -1;
     public Symbols symbols() { return symbols; }
     public long now() { return tt.now(); }
     /** The recording's first instruction number (0 but for a joined backup's trace). */
@@ -156,43 +179,43 @@ public final class Debugger implements AutoCloseable {
     }
 
     private Stop userBreakpoint(long at) {
-        int id = breakpointId(hart().pc());
+        int id = breakpointId(running().pc());
         return id > 0 ? Stop.breakpoint(at, id) : null;
     }
 
     /** Steps over a call (a jal/jalr linking ra or t0) with a breakpoint at its return address; otherwise one step. */
     public Stop next() {
-        Insn in = insnAt(hart().pc());
+        Insn in = runningInsnAt(running().pc());
         if (in == null || !isCall(in)) {
             step(1);
             return lastStop = Stop.of(Reason.STEP, now());
         }
-        long ret = hart().pc() + in.len, sp = hart().x(2);
+        long ret = running().pc() + in.len, sp = running().x(2);
         Set<Long> pcs = pcs();
         pcs.add(ret);
         Stop s = forward(pcs, ranges(), at -> {
-            int id = breakpointId(hart().pc());
+            int id = breakpointId(running().pc());
             if (id > 0) return Stop.breakpoint(at, id);
-            return hart().pc() == ret && Long.compareUnsigned(hart().x(2), sp) >= 0 ? Stop.breakpoint(at, 0) : null;
+            return running().pc() == ret && Long.compareUnsigned(running().x(2), sp) >= 0 ? Stop.breakpoint(at, 0) : null;
         }, end());
         return lastStop = s.reason == Reason.BREAKPOINT && s.id == 0 ? Stop.of(Reason.STEP, s.instret) : s;
     }
 
     /** Steps back over a call just returned from, to its call instruction; otherwise one step back. */
     public Stop rnext() {
-        long pc = hart().pc(), sp = hart().x(2);
+        long pc = running().pc(), sp = running().x(2);
         if (now() == tt.start()) return lastStop = Stop.of(Reason.START, now());
         long call = callBefore(pc);
         rstep(1);
-        if (call < 0 || hart().pc() == call || hart().pc() + lengthAt(hart().pc()) == pc) {
+        if (call < 0 || running().pc() == call || running().pc() + lengthAt(running().pc()) == pc) {
             return lastStop = Stop.of(Reason.STEP, now());
         }
         Set<Long> pcs = pcs();
         pcs.add(call);
         Stop s = backward(pcs, ranges(), at -> {
-            int id = breakpointId(hart().pc());
+            int id = breakpointId(running().pc());
             if (id > 0) return Stop.breakpoint(at, id);
-            return hart().pc() == call && hart().x(2) == sp ? Stop.breakpoint(at, 0) : null;
+            return running().pc() == call && running().x(2) == sp ? Stop.breakpoint(at, 0) : null;
         });
         return lastStop = s.reason == Reason.BREAKPOINT && s.id == 0 ? Stop.of(Reason.STEP, s.instret) : s;
     }
@@ -328,13 +351,13 @@ public final class Debugger implements AutoCloseable {
         if (now() >= limit) return Stop.of(Reason.END, now());
         Map<Watchpoint, Long> values = arm(pcs, ranges);
         try {
-            if (pcs.contains(hart().pc())) hart().resumeFromBreakpoint();
+            if (pcs.contains(running().pc())) running().resumeFromBreakpoint();
             while (true) {
                 Replayer.Stop s = tt.run(limit);
                 if (s == Replayer.Stop.BREAKPOINT) {
                     Stop b = accept.at(now());
                     if (b != null) return b;
-                    hart().resumeFromBreakpoint();
+                    running().resumeFromBreakpoint();
                 } else if (s == Replayer.Stop.WATCHPOINT) {
                     Stop w = watchStop(machine().watchHit(), ranges, values, now());
                     if (w != null) {
@@ -369,7 +392,7 @@ public final class Debugger implements AutoCloseable {
                     if (s == Replayer.Stop.BREAKPOINT) {
                         Stop b = now() < upper ? accept.at(now()) : null;
                         if (b != null) found = b;
-                        hart().resumeFromBreakpoint();
+                        running().resumeFromBreakpoint();
                     } else if (s == Replayer.Stop.WATCHPOINT) {
                         long before = machine().watchHit().instret() - 1;
                         Stop w = watchStop(machine().watchHit(), ranges, values, before);
@@ -393,19 +416,27 @@ public final class Debugger implements AutoCloseable {
 
     // ---------------------------------------------------------------- instructions and memory
 
-    /** The instruction at virtual {@code pc}, or null if it cannot be read. */
-    public Insn insnAt(long pc) {
-        byte[] lo = memory().read(pc, 2);
+    /** The instruction at virtual {@code pc} as the shown hart sees it, or null if it cannot be read. */
+    public Insn insnAt(long pc) { return insnAt(memory(), pc); }
+
+    /** The instruction at virtual {@code pc} as {@code hart} sees it, or null if it cannot be read. */
+    public Insn insnAt(Hart hart, long pc) { return insnAt(new Memory(machine(), () -> hart), pc); }
+
+    private static Insn insnAt(Memory memory, long pc) {
+        byte[] lo = memory.read(pc, 2);
         if (lo == null) return null;
         int low = (lo[0] & 0xff) | (lo[1] & 0xff) << 8;
         if (Decoder.length(low) == 2) return Decoder.decode(low);
-        byte[] hi = memory().read(pc + 2, 2);
+        byte[] hi = memory.read(pc + 2, 2);
         if (hi == null) return null;
         return Decoder.decode(low | (hi[0] & 0xff) << 16 | (hi[1] & 0xff) << 24);
     }
 
+    /** The instruction at {@code pc} as the hart whose turn it is sees it (what next and rnext step over). */
+    private Insn runningInsnAt(long pc) { return insnAt(new Memory(machine()), pc); }
+
     private int lengthAt(long pc) {
-        Insn in = insnAt(pc);
+        Insn in = runningInsnAt(pc);
         return in == null ? 4 : in.len;
     }
 
@@ -417,13 +448,14 @@ public final class Debugger implements AutoCloseable {
     /** The address of a call instruction whose return address is {@code pc}, or -1. */
     private long callBefore(long pc) {
         for (int len : new int[] {4, 2}) {
-            Insn in = insnAt(pc - len);
+            Insn in = runningInsnAt(pc - len);
             if (in != null && in.len == len && isCall(in)) return pc - len;
         }
         return -1;
     }
 
-    public Memory memory() { return new Memory(machine()); }
+    /** Guest memory through the shown hart's page tables. */
+    public Memory memory() { return new Memory(machine(), this::hart); }
 
     @Override
     public void close() { tt.close(); }

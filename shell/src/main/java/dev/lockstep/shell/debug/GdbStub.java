@@ -110,12 +110,15 @@ public final class GdbStub implements AutoCloseable {
         if (p.equals("QStartNoAckMode")) return "OK";
         if (p.startsWith("qXfer:features:read:target.xml:")) return xfer(p.substring("qXfer:features:read:target.xml:".length()));
         if (p.startsWith("qXfer:")) return "E00";
-        if (p.equals("?")) return "T05thread:1;";
+        if (p.equals("?")) return "T05" + thread();
         if (p.equals("qAttached")) return "1";
-        if (p.equals("qC")) return "QC1";
-        if (p.equals("qfThreadInfo")) return "m1";
+        if (p.equals("qC")) return "QC" + Integer.toHexString(dbg.running().id + 1);
+        if (p.equals("qfThreadInfo")) return threadList();
         if (p.equals("qsThreadInfo")) return "l";
-        if (p.startsWith("H") || p.startsWith("T")) return "OK";
+        if (p.startsWith("qThreadExtraInfo,")) return threadInfo(p.substring("qThreadExtraInfo,".length()));
+        if (p.startsWith("Hg")) return selectThread(p.substring(2));
+        if (p.startsWith("H")) return "OK"; // Hc: the harts run in their turns whichever gdb names
+        if (p.startsWith("T")) return hartOf(p.substring(1)) >= 0 ? "OK" : "E01";
         if (p.startsWith("qRcmd,")) return monitor(p.substring(6));
         if (p.equals("g")) return readAll();
         if (p.startsWith("G")) return writeAll(p.substring(1));
@@ -137,9 +140,9 @@ public final class GdbStub implements AutoCloseable {
         if (p.equals("s") || p.startsWith("s") || p.startsWith("S")) return step();
         if (p.equals("bc")) return stop(dbg.rcont(), false);
         if (p.equals("bs")) {
-            if (dbg.now() == dbg.start()) return "T05replaylog:begin;thread:1;";
+            if (dbg.now() == dbg.start()) return "T05replaylog:begin;" + thread();
             dbg.rstep(1);
-            return "T05thread:1;";
+            return "T05" + thread();
         }
         if (p.equals("D") || p.startsWith("D;")) return null;
         if (p.equals("k")) return null;
@@ -149,9 +152,9 @@ public final class GdbStub implements AutoCloseable {
     private String resume() { return stop(dbg.cont(), true); }
 
     private String step() {
-        if (dbg.now() >= dbg.end()) return "T05replaylog:end;thread:1;";
+        if (dbg.now() >= dbg.end()) return "T05replaylog:end;" + thread();
         dbg.step(1);
-        return "T05thread:1;";
+        return "T05" + thread();
     }
 
     /**
@@ -162,16 +165,65 @@ public final class GdbStub implements AutoCloseable {
      */
     private String stop(Debugger.Stop s, boolean forward) {
         return switch (s.reason()) {
-            case BREAKPOINT -> "T05swbreak:;thread:1;";
+            case BREAKPOINT -> "T05swbreak:;" + thread();
             case WATCHPOINT -> {
                 dbg.timeTravel().seek(forward ? s.writerInstret() : s.writerInstret() + 1);
                 Long va = watchAddress.get(s.id());
-                yield String.format("T05watch:%x;thread:1;", va != null ? va : s.writePa());
+                yield String.format("T05watch:%x;", va != null ? va : s.writePa()) + thread();
             }
-            case END -> "T05replaylog:end;thread:1;";
-            case START -> "T05replaylog:begin;thread:1;";
-            default -> "T05thread:1;";
+            case END -> "T05replaylog:end;" + thread();
+            case START -> "T05replaylog:begin;" + thread();
+            default -> "T05" + thread();
         };
+    }
+
+    // ---------------------------------------------------------------- threads: one per hart
+
+    /** The stop reply's thread: the hart whose turn it is (gdb thread ids are hart ids plus 1, in hex). */
+    private String thread() { return "thread:" + Integer.toHexString(dbg.running().id + 1) + ";"; }
+
+    private String threadList() {
+        StringBuilder s = new StringBuilder("m");
+        for (Hart h : dbg.machine().harts()) s.append(s.length() > 1 ? "," : "").append(Integer.toHexString(h.id + 1));
+        return s.toString();
+    }
+
+    /** The hart of gdb thread id {@code hex}, or -1 if there is none. */
+    private int hartOf(String hex) {
+        try {
+            int id = Integer.parseInt(hex, 16) - 1;
+            return id >= 0 && id < dbg.machine().harts().size() ? id : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Hg: the thread (hart) whose registers and memory the next packets mean; 0 or -1: any, the running one. */
+    private String selectThread(String id) {
+        if (id.equals("0") || id.equals("-1")) {
+            dbg.focus(-1);
+            return "OK";
+        }
+        int h = hartOf(id);
+        if (h < 0) return "E01";
+        dbg.focus(h);
+        return "OK";
+    }
+
+    /** What gdb's "info threads" shows beside a thread: the hart, its mode, and whether it waits or has the turn. */
+    private String threadInfo(String id) {
+        int h = hartOf(id);
+        if (h < 0) return "E01";
+        Hart hart = dbg.machine().harts().get(h);
+        String mode = switch (hart.priv()) {
+            case 3 -> "M";
+            case 1 -> "S";
+            default -> "U";
+        };
+        String info = "hart " + h + ", " + mode + "-mode" + (hart.waiting() ? ", in WFI" : "") + (hart == dbg.running() ? ", has the turn" : "");
+        StringBuilder s = new StringBuilder();
+        for (byte b : info.getBytes(StandardCharsets.US_ASCII)) s.append(String.format("%02x", b & 0xff));
+        return s.toString();
     }
 
     private String xfer(String args) {

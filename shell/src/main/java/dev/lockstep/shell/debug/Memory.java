@@ -1,8 +1,10 @@
-// Guest memory as the debugger sees it: virtual addresses through the hart's page tables, without side effects.
+// Guest memory as the debugger sees it: virtual addresses through a hart's page tables, without side effects.
 package dev.lockstep.shell.debug;
 
 import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.memory.Bus;
+import java.util.function.Supplier;
 
 /**
  * Reads (and, for gdb's M packet, writes) guest memory at virtual addresses translated as a data access of
@@ -11,11 +13,19 @@ import dev.lockstep.emulator.memory.Bus;
  */
 public final class Memory {
     private final Machine machine;
+    private final Supplier<Hart> hart;
 
-    public Memory(Machine machine) { this.machine = machine; }
+    /** Memory as the hart whose turn it is sees it. */
+    public Memory(Machine machine) { this(machine, machine::hart); }
+
+    /** Memory as {@code hart} sees it (each hart has its own satp and privilege). */
+    public Memory(Machine machine, Supplier<Hart> hart) {
+        this.machine = machine;
+        this.hart = hart;
+    }
 
     /** The physical address of {@code va} now, or -1 if it is not mapped. */
-    public long translate(long va) { return machine.hart().debugTranslate(va); }
+    public long translate(long va) { return hart.get().debugTranslate(va); }
 
     /** {@code len} bytes at virtual {@code va}, or null if any of them cannot be read. */
     public byte[] read(long va, int len) {

@@ -128,6 +128,8 @@ public final class Repl {
         def("rcontinue,rc", "rcontinue", "Run backward to the previous breakpoint or watchpoint hit, or the start.",
                 a -> stop(dbg.rcont()));
         def("delete,d", "delete [ID]", "Delete breakpoint or watchpoint ID, or all of them.", this::delete);
+        def("hart,harts", "hart [ID|any]", "The harts (pc, mode, waiting, whose turn it is); with ID, show that hart's "
+                + "registers, CSRs and memory from now on; 'any' follows the hart whose turn it is (the default).", this::hart);
         def("regs,r", "regs [f]", "The integer registers (and with 'f' the FP registers).", this::regs);
         def("csr", "csr [NAME|NUMBER ...]", "CSR values by name (mstatus, mepc, satp...) or number; without one, the main ones.",
                 this::csr);
@@ -187,8 +189,10 @@ public final class Repl {
     }
 
     /** {@code 0x80000abc <worker+68>: ld a0, 0(a2)} or a note if the pc is not readable. */
-    public String instructionAt(long pc) {
-        Insn in = dbg.insnAt(pc);
+    public String instructionAt(long pc) { return instructionAt(dbg.hart(), pc); }
+
+    private String instructionAt(Hart hart, long pc) {
+        Insn in = dbg.insnAt(hart, pc);
         String sym = dbg.symbols().describe(pc);
         return String.format("0x%x%s: %s", pc, sym.isEmpty() ? "" : " " + sym, in == null ? "(not readable)" : Disassembler.format(in, pc));
     }
@@ -345,6 +349,14 @@ public final class Repl {
             for (int i = 0; i < 32; i++) {
                 out.printf("%-4s 0x%016x%s", Disassembler.fName(i), h.f(i), i % 4 == 3 ? "\n" : "  ");
             }
+        }
+    }
+
+    private void hart(String[] a) {
+        if (a.length > 0) dbg.focus(a[0].equals("any") ? -1 : (int) number(a[0]));
+        for (Hart h : dbg.machine().harts()) {
+            out.printf("%s hart %d  pc %s  mode %s%s%s%n", h == dbg.hart() ? "*" : " ", h.id, instructionAt(h, h.pc()), priv(h.priv()),
+                    h.waiting() ? ", waiting for an interrupt" : "", h == dbg.running() ? ", has the turn" : "");
         }
     }
 

@@ -2,6 +2,7 @@
 package dev.lockstep.shell.debug;
 
 import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.isa.CsrNames;
 import dev.lockstep.emulator.isa.Disassembler;
 import dev.lockstep.emulator.memory.Bus;
@@ -17,8 +18,10 @@ public final class StateDiff {
     private StateDiff() {}
 
     /** One machine state; RAM pages are shared with the machine's snapshots, so capture costs only what changed. */
-    public record State(long instret, long pc, int priv, long[] x, long[] f, Map<String, Long> csrs, long ramBase,
-                        byte[][] pages, Map<String, byte[]> devices) {}
+    public record State(long instret, List<HartState> harts, long ramBase, byte[][] pages, Map<String, byte[]> devices) {}
+
+    /** One hart's registers and CSRs. */
+    public record HartState(int id, long pc, int priv, long[] x, long[] f, Map<String, Long> csrs) {}
 
     /** A run of differing RAM bytes. */
     public record Range(long start, long end) {
@@ -30,15 +33,18 @@ public final class StateDiff {
     private static final int COALESCE = 16;
 
     public static State capture(Machine m) {
-        long[] x = new long[32], f = new long[32];
-        for (int i = 0; i < 32; i++) {
-            x[i] = m.hart().x(i);
-            f[i] = m.hart().f(i);
+        List<HartState> harts = new ArrayList<>();
+        for (Hart h : m.harts()) {
+            long[] x = new long[32], f = new long[32];
+            for (int i = 0; i < 32; i++) {
+                x[i] = h.x(i);
+                f[i] = h.f(i);
+            }
+            Map<String, Long> csrs = new TreeMap<>();
+            for (String n : CsrNames.allNames()) csrs.put(n, h.readCsr(CsrNames.number(n)));
+            harts.add(new HartState(h.id, h.pc(), h.priv(), x, f, csrs));
         }
-        Map<String, Long> csrs = new TreeMap<>();
-        for (String n : CsrNames.allNames()) csrs.put(n, m.hart().readCsr(CsrNames.number(n)));
-        return new State(m.instret(), m.hart().pc(), m.hart().priv(), x, f, csrs, m.bus().ramBase, m.snapshot().pages(),
-                m.deviceStates());
+        return new State(m.instret(), List.copyOf(harts), m.bus().ramBase, m.snapshot().pages(), m.deviceStates());
     }
 
     /** Differing RAM as coalesced physical ranges, in address order. */
@@ -69,43 +75,23 @@ public final class StateDiff {
 
     private static final java.util.Set<String> COUNTERS = java.util.Set.of("cycle", "instret", "time", "mcycle", "minstret");
 
-    /** Prints registers, CSRs, memory and devices that differ between {@code a} and {@code b}; returns how many things differ. */
+    /**
+     * Prints registers, CSRs (each hart's, named "hart N" when there are several), memory and devices that
+     * differ between {@code a} and {@code b}; returns how many things differ.
+     */
     public static int print(State a, State b, Symbols syms, PrintWriter out) {
         int n = 0;
         String la = String.format("[%,d]", a.instret), lb = String.format("[%,d]", b.instret);
         out.printf("state at %s vs %s%n", la, lb);
-        if (a.pc != b.pc) {
-            out.printf("  pc       0x%x %s -> 0x%x %s%n", a.pc, syms.describe(a.pc), b.pc, syms.describe(b.pc));
-            n++;
+        boolean several = a.harts.size() > 1;
+        for (int h = 0; h < Math.min(a.harts.size(), b.harts.size()); h++) {
+            java.io.StringWriter lines = new java.io.StringWriter();
+            PrintWriter to = new PrintWriter(lines);
+            n += print(a.harts.get(h), b.harts.get(h), syms, to, several ? "  " : "");
+            to.flush();
+            if (several && lines.getBuffer().length() > 0) out.printf("  hart %d:%n", h);
+            out.print(lines);
         }
-        if (a.priv != b.priv) {
-            out.printf("  mode     %d -> %d%n", a.priv, b.priv);
-            n++;
-        }
-        for (int i = 1; i < 32; i++) {
-            if (a.x[i] != b.x[i]) {
-                out.printf("  %-8s 0x%016x -> 0x%016x%n", Disassembler.xName(i), a.x[i], b.x[i]);
-                n++;
-            }
-        }
-        for (int i = 0; i < 32; i++) {
-            if (a.f[i] != b.f[i]) {
-                out.printf("  %-8s 0x%016x -> 0x%016x%n", Disassembler.fName(i), a.f[i], b.f[i]);
-                n++;
-            }
-        }
-        List<String> counters = new ArrayList<>();
-        for (Map.Entry<String, Long> e : a.csrs.entrySet()) {
-            long vb = b.csrs.getOrDefault(e.getKey(), 0L);
-            if (e.getValue() == vb) continue;
-            if (COUNTERS.contains(e.getKey())) {
-                counters.add(e.getKey());
-                continue;
-            }
-            out.printf("  %-8s 0x%016x -> 0x%016x%n", e.getKey(), e.getValue(), vb);
-            n++;
-        }
-        if (!counters.isEmpty()) out.printf("  (counters that follow the instruction number: %s)%n", String.join(", ", counters));
         List<Range> mem = memory(a, b);
         if (!mem.isEmpty()) {
             long bytes = mem.stream().mapToLong(Range::length).sum();
@@ -127,6 +113,43 @@ public final class StateDiff {
             }
         }
         if (n == 0) out.println("  no difference (beyond the counters)");
+        return n;
+    }
+
+    private static int print(HartState a, HartState b, Symbols syms, PrintWriter out, String indent) {
+        int n = 0;
+        if (a.pc != b.pc) {
+            out.printf("%s  pc       0x%x %s -> 0x%x %s%n", indent, a.pc, syms.describe(a.pc), b.pc, syms.describe(b.pc));
+            n++;
+        }
+        if (a.priv != b.priv) {
+            out.printf("%s  mode     %d -> %d%n", indent, a.priv, b.priv);
+            n++;
+        }
+        for (int i = 1; i < 32; i++) {
+            if (a.x[i] != b.x[i]) {
+                out.printf("%s  %-8s 0x%016x -> 0x%016x%n", indent, Disassembler.xName(i), a.x[i], b.x[i]);
+                n++;
+            }
+        }
+        for (int i = 0; i < 32; i++) {
+            if (a.f[i] != b.f[i]) {
+                out.printf("%s  %-8s 0x%016x -> 0x%016x%n", indent, Disassembler.fName(i), a.f[i], b.f[i]);
+                n++;
+            }
+        }
+        List<String> counters = new ArrayList<>();
+        for (Map.Entry<String, Long> e : a.csrs.entrySet()) {
+            long vb = b.csrs.getOrDefault(e.getKey(), 0L);
+            if (e.getValue() == vb) continue;
+            if (COUNTERS.contains(e.getKey())) {
+                counters.add(e.getKey());
+                continue;
+            }
+            out.printf("%s  %-8s 0x%016x -> 0x%016x%n", indent, e.getKey(), e.getValue(), vb);
+            n++;
+        }
+        if (!counters.isEmpty()) out.printf("%s  (counters that follow the instruction number: %s)%n", indent, String.join(", ", counters));
         return n;
     }
 

@@ -1,0 +1,132 @@
+// Several harts: they take turns on one instruction number, and a run is the same however it is cut up.
+package dev.lockstep.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The smp guest (guests/smp.c) checks what a multi-hart guest relies on: every hart starts with its own
+ * mhartid, an LR/SC lock and AMOs stay atomic across turns, IPIs through the CLINT wake a hart from WFI, each
+ * hart has its own timer and its own minstret. Beyond that, DESIGN §1 asks that the interleaving be a function
+ * of the machine's state alone: the same run cut into other slices, restored from a snapshot, or run with
+ * translation off, reaches the same states.
+ */
+class MultiHartTest {
+    private static final long LIMIT = 200_000_000L;
+
+    private static MachineConfig harts(int n) { return MachineConfig.DEFAULT.withHarts(n); }
+
+    @ParameterizedTest(name = "{0} harts")
+    @ValueSource(ints = {1, 2, 3, 4, 8})
+    void theSmpGuestPassesOnAnyNumberOfHarts(int n) {
+        TestGuests.Console console = new TestGuests.Console();
+        Machine m = TestGuests.machine("smp", harts(n), TestGuests.FIXED_RTC, console);
+
+        assertThat(TestGuests.runTo(m, LIMIT)).isEqualTo(Machine.Status.HALTED);
+
+        assertThat(console.text()).contains("smp: " + n + " hart").endsWith("PASS\r\n");
+        assertThat(m.exitCode()).isZero();
+        assertThat(m.harts()).hasSize(n);
+    }
+
+    @Test
+    void aGuestForOneHartRunsAsBeforeWithItsOtherHartsParked() {
+        TestGuests.Outcome one = TestGuests.run("selftest", harts(1), TestGuests.FIXED_RTC, LIMIT);
+        TestGuests.Outcome two = TestGuests.run("selftest", harts(2), TestGuests.FIXED_RTC, LIMIT);
+
+        assertThat(two.console()).isEqualTo(one.console());
+        assertThat(two.exitCode()).isZero();
+    }
+
+    /** The states at fixed instruction numbers, reached in slices of random length (a replay's cuts are not the recording's). */
+    private static List<Long> hashes(Machine m, Random cuts, boolean translate) {
+        m.setTranslation(translate);
+        List<Long> hashes = new ArrayList<>();
+        for (long at = 100_000; !m.halted() && at < LIMIT; at += 100_000) {
+            while (!m.halted() && m.instret() < at) {
+                long step = cuts == null ? at - m.instret() : 1 + cuts.nextInt((int) Math.min(40_000, at - m.instret()));
+                assertThat(TestGuests.runTo(m, m.instret() + step)).as("idle with no timer armed").isNotEqualTo(Machine.Status.IDLE);
+            }
+            hashes.add(m.halted() ? m.stateHash() ^ m.instret() : m.stateHash());
+        }
+        return hashes;
+    }
+
+    @Test
+    void theInterleavingDoesNotDependOnWhereRunsEndOrOnTranslation() {
+        List<Long> whole = hashes(TestGuests.machine("smp", harts(3), TestGuests.FIXED_RTC, new TestGuests.Console()), null, true);
+        List<Long> cut = hashes(TestGuests.machine("smp", harts(3), TestGuests.FIXED_RTC, new TestGuests.Console()),
+                new Random(7), true);
+        List<Long> interpreted = hashes(TestGuests.machine("smp", harts(3), TestGuests.FIXED_RTC, new TestGuests.Console()),
+                new Random(8), false);
+
+        assertThat(whole).hasSizeGreaterThan(2);
+        assertThat(cut).isEqualTo(whole);
+        assertThat(interpreted).isEqualTo(whole);
+    }
+
+    @Test
+    void aSnapshotTakenMidTurnRestoresTheTurnToo() {
+        Machine a = TestGuests.machine("smp", harts(4), TestGuests.FIXED_RTC, new TestGuests.Console());
+        Random cuts = new Random(11);
+        List<Machine.Snapshot> taken = new ArrayList<>();
+        while (!a.halted() && a.instret() < LIMIT) {
+            assertThat(TestGuests.runTo(a, a.instret() + 1 + cuts.nextInt(30_000))).isNotEqualTo(Machine.Status.IDLE);
+            if (taken.size() < 5 && a.instret() > 200_000L * (taken.size() + 1)) taken.add(a.snapshot());
+        }
+        assertThat(a.halted()).isTrue();
+        assertThat(taken).isNotEmpty();
+        long end = a.stateHash();
+
+        for (Machine.Snapshot s : taken) {
+            TestGuests.Console console = new TestGuests.Console();
+            Machine b = TestGuests.machine("smp", harts(4), TestGuests.FIXED_RTC, console);
+            b.restore(s);
+            assertThat(TestGuests.runTo(b, LIMIT)).isEqualTo(Machine.Status.HALTED);
+            assertThat(b.instret()).isEqualTo(a.instret());
+            assertThat(b.stateHash()).as("from the snapshot at %,d", s.instret()).isEqualTo(end);
+        }
+    }
+
+    /**
+     * A replay runs to each entry's instruction number; where the recording found every hart idle (here the idle
+     * guest's hart 0 waiting for its timer, hart 1 parked), the entry is
+     * due exactly there, so reaching that number is LIMIT, as with one hart, and idleness is reported only
+     * short of the target.
+     */
+    @Test
+    void reachingTheTargetWhereEveryHartWaitsIsTheLimitNotIdle() {
+        Machine a = TestGuests.machine("idle", harts(2), TestGuests.FIXED_RTC, new TestGuests.Console());
+        Machine.Status s;
+        while ((s = a.run(LIMIT)) != Machine.Status.IDLE) assertThat(s).isNotEqualTo(Machine.Status.HALTED);
+        long idleAt = a.instret();
+
+        Machine b = TestGuests.machine("idle", harts(2), TestGuests.FIXED_RTC, new TestGuests.Console());
+
+        assertThat(b.run(idleAt)).isEqualTo(Machine.Status.LIMIT);
+        assertThat(b.instret()).isEqualTo(idleAt);
+        assertThat(b.run(idleAt + 1)).isEqualTo(Machine.Status.IDLE);
+        assertThat(b.stateHash()).isEqualTo(a.stateHash());
+    }
+
+    @Test
+    void oneHartsConfigurationAndStateAreAsBeforeHartsCouldBeMore() {
+        assertThat(harts(1).toMap()).doesNotContainKey(MachineConfig.HARTS_KEY).isEqualTo(MachineConfig.DEFAULT.toMap());
+        assertThat(harts(2).toMap()).containsEntry(MachineConfig.HARTS_KEY, "2");
+        assertThat(MachineConfig.fromMap(harts(3).toMap())).isEqualTo(harts(3));
+        assertThat(MachineConfig.fromMap(MachineConfig.DEFAULT.toMap()).harts()).isEqualTo(1);
+    }
+
+    @Test
+    void aHartCountOutsideOneTo32IsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harts(0)).isInstanceOf(LockstepException.class)
+                .hasMessageContaining("1 to 32 harts");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harts(33)).isInstanceOf(LockstepException.class);
+    }
+}
