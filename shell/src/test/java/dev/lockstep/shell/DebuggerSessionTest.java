@@ -23,6 +23,24 @@ class DebuggerSessionTest {
         return r;
     }
 
+    /** The REPL's hart command lists the harts and picks the one regs and csr show; a diff goes hart by hart. */
+    @Test
+    void theHartCommandShowsEachHartAndADiffGoesHartByHart() {
+        Path trace = Recordings.scratch("smp");
+        Cli.Result rec = Cli.run("record", "-o", trace.toString(), "--smp", "2", "smp");
+        assertThat(rec.exit()).as(rec.err()).isZero();
+
+        Cli.Result r = Cli.runWithInput(String.join("\n", "seek 5", "hart", "csr mhartid", "hart 1", "csr mhartid", "regs",
+                "hart any", "csr mhartid", "hart 2", "diff 0 5") + "\n", "shell", trace.toString());
+
+        assertThat(r.out()).contains("* hart 0  pc 0x1014", "  hart 1  pc 0x1000", "has the turn")
+                .contains("no hart 2: this machine has harts 0 to 1");
+        assertThat(all(r.out(), "mhartid +0x0*(\\d+)")).containsExactly("0", "1", "0");
+        // hart 1 has not run yet: only the board's counters (mcycle counts every hart's instructions) moved for it
+        assertThat(r.out()).contains("  hart 0:\n    pc       0x1000  -> 0x1014", "  hart 1:\n    (counters that follow the "
+                + "instruction number: cycle, mcycle)");
+    }
+
     @Test
     void aWatchOnTheCounterAndReverseContinueFindTheWriteThatLostUpdates() {
         // The walkthrough in docs/debugging.md: a write that does not grow the counter lost every

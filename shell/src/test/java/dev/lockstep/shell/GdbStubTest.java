@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 
 class GdbStubTest {
     /** Runs gdb in batch mode with {@code commands} against a stub serving {@code trace}; returns gdb's output. */
-    private static String runGdb(Path trace, List<String> commands) throws Exception {
+    private static String runGdb(Path trace, List<String> commands) throws Exception { return runGdb(trace, "racy", commands); }
+
+    private static String runGdb(Path trace, String guest, List<String> commands) throws Exception {
         try (Debugger dbg = Debugger.open(trace); GdbStub stub = new GdbStub(dbg, 0)) {
             Thread server = new Thread(() -> {
                 try {
@@ -28,7 +30,7 @@ class GdbStubTest {
             }, "gdb-stub");
             server.start();
             List<String> cmd = new ArrayList<>(List.of("gdb-multiarch", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
-                    "-ex", "set architecture riscv:rv64", "-ex", "file " + dev.lockstep.emulator.TestGuests.prebuilt("racy"),
+                    "-ex", "set architecture riscv:rv64", "-ex", "file " + dev.lockstep.emulator.TestGuests.prebuilt(guest),
                     "-ex", "target remote 127.0.0.1:" + stub.port()));
             for (String c : commands) {
                 cmd.add("-ex");
@@ -57,6 +59,24 @@ class GdbStubTest {
         Matcher m = Pattern.compile("(?:^|\\s)" + name + "\\s+0x0*([0-9a-f]+)").matcher(regs);
         assertThat(m.find()).as(name + " in " + regs).isTrue();
         return m.group(1);
+    }
+
+    /** Each hart is a gdb thread: listed with what it does, selectable, its own registers, stepped by itself. */
+    @Test
+    void gdbSeesEachHartAsAThreadAndStepsTheOneItNames() throws Exception {
+        assumeTrue(dev.lockstep.emulator.TestGuests.onPath("gdb-multiarch"), "gdb-multiarch is not installed (apt-get install gdb-multiarch); skipping the gdb test");
+        Path trace = Recordings.scratch("smp");
+        Cli.Result rec = Cli.run("record", "-o", trace.toString(), "--smp", "2", "smp");
+        assertThat(rec.exit()).as(rec.err()).isZero();
+
+        String g = runGdb(trace, "smp", List.of("break main", "continue", "info threads", "p $mhartid", "thread 2", "p $mhartid",
+                "p/x $pc", "stepi", "p/x $pc", "stepi", "p/x $pc", "thread 1", "p/x $pc", "thread 3"));
+
+        assertThat(g).contains("Thread 1 (hart 0, M-mode, has the turn)", "Thread 2 (hart 1, M-mode)", "in main ()",
+                "Unknown thread 3.");
+        // mhartid of each; hart 1 from the reset vector one instruction at a time, while hart 0 ran on in its turns
+        assertThat(all(g, "\\$\\d+ = (\\S+)")).startsWith("0", "1", "0x1000", "0x1004", "0x1008").hasSize(6);
+        assertThat(g).contains("[Switching to thread 1 (Thread 1)]\n#0  0x00000000800").contains("in wait_for ()");
     }
 
     @Test

@@ -133,11 +133,11 @@ public final class GdbStub implements AutoCloseable {
         if (p.equals("vCont?")) return "vCont;c;C;s;S";
         if (p.startsWith("vCont;")) {
             char action = p.charAt(6);
-            return action == 's' || action == 'S' ? step() : resume();
+            return action == 's' || action == 'S' ? step(steppedHart(p)) : resume();
         }
         if (p.startsWith("vMustReplyEmpty")) return "";
         if (p.equals("c") || p.startsWith("c") || p.startsWith("C")) return resume();
-        if (p.equals("s") || p.startsWith("s") || p.startsWith("S")) return step();
+        if (p.equals("s") || p.startsWith("s") || p.startsWith("S")) return step(-1);
         if (p.equals("bc")) return stop(dbg.rcont(), false);
         if (p.equals("bs")) {
             if (dbg.now() == dbg.start()) return "T05replaylog:begin;" + thread();
@@ -151,11 +151,36 @@ public final class GdbStub implements AutoCloseable {
 
     private String resume() { return stop(dbg.cont(), true); }
 
-    private String step() {
-        if (dbg.now() >= dbg.end()) return "T05replaylog:end;" + thread();
-        dbg.step(1);
-        return "T05" + thread();
+    /** The hart of the thread in "vCont;s:TID[;...]", or -1 when none is named. */
+    private int steppedHart(String p) {
+        String first = p.substring(6).split(";")[0];
+        int colon = first.indexOf(':');
+        return colon < 0 ? -1 : hartOf(first.substring(colon + 1));
     }
+
+    /**
+     * Steps one instruction of {@code hart} (-1: of whichever hart has the turn): the machine goes on, one
+     * instruction at a time, until that hart has retired one (its own minstret counts only its instructions),
+     * the recording ends, or a bound is reached (a hart that waits for an interrupt that never comes).
+     */
+    private String step(int hart) {
+        if (dbg.now() >= dbg.end()) return "T05replaylog:end;" + thread();
+        if (hart < 0 || dbg.machine().harts().size() == 1) {
+            dbg.step(1);
+            return "T05" + thread();
+        }
+        Hart h = dbg.machine().harts().get(hart);
+        long before = h.readCsr(MINSTRET);
+        for (long n = 0; n < MAX_STEP && dbg.now() < dbg.end() && h.readCsr(MINSTRET) == before; n++) {
+            dbg.step(1);
+            h = dbg.machine().harts().get(hart); // a seek may have restored the machine
+        }
+        return "T05thread:" + Integer.toHexString(hart + 1) + ";";
+    }
+
+    private static final int MINSTRET = 0xb02;
+    /** How many of the machine's instructions a step of one hart may take before it gives up. */
+    private static final long MAX_STEP = 2_000_000;
 
     /**
      * The stop reply. gdb treats RISC-V watchpoints as firing before the access and steps over the
