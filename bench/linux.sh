@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots Linux under OpenSBI on lockstep and on QEMU, the same kernel, initramfs and devices: both must reach
 # userspace and power off. Prints the boot's instructions, time and MIPS side by side, records the boot on
-# lockstep and replays it verified, then does the same with two reboots.
+# lockstep and replays it verified, then does the same with two reboots, and with 1, 2 and 4 harts (-smp).
 # The kernel and initramfs are the committed guests/linux/Image and initramfs.cpio (guests/linux/build.sh
 # rebuilds them from source and checks they are the same bytes).
 # Usage: bench/linux.sh [WORKDIR] [RUNS]   (WORKDIR holds the logs, disks and traces: default
@@ -80,3 +80,26 @@ printf "| qemu-system-riscv64 (TCG) | %s | %s | %.2f |\n" "$rc" "$(grep -ac 'loc
 "$ROOT/lockstep" replay --verify "$W/reboot.trace" </dev/null >/dev/null 2>"$W/reboot-replay.err"
 echo "reboot record: $(grep -o 'recorded .*' "$W/reboot.err" | head -1)"
 echo "reboot replay: $(grep -o 'verified .*' "$W/reboot-replay.err" | head -1)"
+
+# SMP: the same kernel on 1, 2 and 4 harts, lockstep (recorded, then replayed verified) against QEMU's -smp N (TCG; QEMU
+# runs its harts on host threads, lockstep in turns on one). Both must bring up every CPU and power off.
+echo
+echo "| harts | run | exit | CPUs brought up | instructions | seconds (process) | replay |"
+echo "|---|---|---|---|---|---|---|"
+for n in 1 2 4; do
+  rm -rf "$W/smp$n.trace"
+  s=$(date +%s.%N); rc=0
+  "$ROOT/lockstep" record -o "$W/smp$n.trace" --idle skip --smp "$n" "${BOOT[@]}" </dev/null >"$W/smp$n.log" 2>"$W/smp$n.err" || rc=$?
+  e=$(date +%s.%N)
+  up=$(grep -ao 'Brought up 1 node, [0-9]* CPU' "$W/smp$n.log" | grep -o '[0-9]* CPU' | cut -d' ' -f1)
+  "$ROOT/lockstep" replay --verify -q "$W/smp$n.trace" </dev/null >/dev/null 2>"$W/smp$n-replay.err" || true
+  printf "| %s | lockstep record | %s | %s | %s | %.2f | %s |\n" "$n" "$rc" "${up:-?}" \
+    "$(grep -o 'recorded [0-9,]*' "$W/smp$n.err" | grep -o '[0-9,]*$')" "$(echo "$e - $s" | bc)" \
+    "$(grep -o 'verified [0-9,]* instructions' "$W/smp$n-replay.err" | head -1 || echo FAILED)"
+  s=$(date +%s.%N); rc=0
+  qemu-system-riscv64 -M virt -smp "$n" -nographic -monitor none -serial stdio -display none -bios "$FW" -kernel "$IMAGE" \
+    -initrd "$INITRD" -append "console=ttyS0 earlycon" -m 256M </dev/null >"$W/smp$n-qemu.log" 2>&1 || rc=$?
+  e=$(date +%s.%N)
+  up=$(grep -ao 'Brought up 1 node, [0-9]* CPU' "$W/smp$n-qemu.log" | grep -o '[0-9]* CPU' | cut -d' ' -f1)
+  printf "| %s | qemu-system-riscv64 (TCG) | %s | %s | | %.2f | |\n" "$n" "$rc" "${up:-?}" "$(echo "$e - $s" | bc)"
+done

@@ -74,6 +74,23 @@ class LinuxBootTest {
         assertThat(rep.err()).contains("verified");
     }
 
+    /**
+     * An SMP kernel on four harts: OpenSBI starts them, Linux brings the secondaries up through SBI HSM and
+     * talks to them with IPIs; the recording replays verified, the harts' turns and all.
+     */
+    @Test
+    void linuxBringsUpFourHartsAndTheRecordingReplaysVerified() throws IOException {
+        Path trace = dir.resolve("smp.trace");
+        Cli.Result rec = Cli.run(boot("record", "console=ttyS0", "--smp", "4", "--rng", "-o", trace.toString()).toArray(String[]::new));
+        Cli.Result rep = Cli.run("replay", "--verify", "--quiet", trace.toString());
+
+        assertThat(rec.exit()).as(rec.err()).isZero();
+        assertThat(rec.out()).contains("Platform HART Count       : 4", "smp: Brought up 1 node, 4 CPUs", "hart\t\t: 3",
+                "CPU0       CPU1       CPU2       CPU3", "Function call interrupts", "/sys/block: vda", "reboot: Power down");
+        assertThat(rep.exit()).as(rep.err()).isZero();
+        assertThat(rep.err()).contains("verified");
+    }
+
     /** Where the FT test kills the primary: after a console line, and which time it appears (the reboot makes two of each). */
     private record KillPoint(String line, int occurrence) {}
 
@@ -82,9 +99,9 @@ class LinuxBootTest {
             new KillPoint("lockstep init: rebooting", 1), new KillPoint("OpenSBI v", 2));
 
     /**
-     * An OS under FT: the primary is SIGKILLed at a point of a boot with a reboot chosen at random (a console
-     * line, plus up to 200 ms); the backup goes live from its log and finishes the boots on the shared disk,
-     * and its trace replays verified.
+     * An OS under FT: the primary (two harts) is SIGKILLed at a point of a boot with a reboot chosen at random
+     * (a console line, plus up to 200 ms); the backup, which takes the hart count from the primary's header,
+     * goes live from its log and finishes the boots on the shared disk, and its trace replays verified.
      */
     @Test
     void linuxUnderFtSurvivesTheLossOfItsPrimaryMidBootAndTheBackupsTraceVerifies() throws Exception {
@@ -106,7 +123,7 @@ class LinuxBootTest {
             FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
                     "--console", "" + consolePort, "--bios", FW_JUMP.toString(),
                     "--kernel", linux.resolve("Image").toString(), "--initrd", linux.resolve("initramfs.cpio").toString(),
-                    "--append", "console=ttyS0 lockstep.reboots=1", "--ram", "256M", "--drive", "file=disk.img");
+                    "--append", "console=ttyS0 lockstep.reboots=1", "--ram", "256M", "--drive", "file=disk.img", "--smp", "2");
             primary.await("serving the console", FtProcesses.LIVENESS_MS);
             try (java.net.Socket console = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), consolePort);
                  java.io.BufferedReader lines = new java.io.BufferedReader(
