@@ -37,7 +37,10 @@ mkdir -p "$W"
 SRC="$W/linux-source-6.1"
 [ -d "$SRC" ] || { echo "build.sh: unpacking the kernel source into $SRC" >&2; tar xf /usr/src/linux-source-6.1.tar.xz -C "$W"; }
 echo "build.sh: building the kernel in $SRC (~10 min on 2 cores the first time; log in $W/build.log)" >&2
-(cd "$SRC" && bash "$HERE/config.sh" && nice make ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- -j"$(nproc)" Image usr/gen_init_cpio) \
+# gen_init_cpio is a host program of usr/, which only a directory target builds by itself (a fresh tree has no rule for
+# usr/gen_init_cpio as a goal); the Image builds it too, for the built-in initramfs.
+(cd "$SRC" && bash "$HERE/config.sh" && nice make ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- -j"$(nproc)" Image \
+   && nice make ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- usr/) \
   >"$W/build.log" 2>&1 || { tail -20 "$W/build.log" >&2; exit 1; }
 cp "$SRC/arch/riscv/boot/Image" "$W/Image"
 

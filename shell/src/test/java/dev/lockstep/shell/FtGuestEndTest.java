@@ -53,9 +53,11 @@ class FtGuestEndTest {
         }
     }
 
-    /** A reset is the guest's own doing, so the backup replays it at the same instruction: no divergence. */
-    @Test
-    void aGuestThatResetsTheMachineUnderFtRebootsOnBothSidesAndTheBackupsTraceVerifies(@TempDir Path dir) throws Exception {
+    /**
+     * Runs arbiter, backup and primary (with {@code primaryArgs}: options and the guest) until the guest ends
+     * on both sides, checks the backup followed without a divergence, and returns its trace's verified replay.
+     */
+    private static Cli.Result pairToTheEnd(Path dir, String... primaryArgs) throws Exception {
         try (FtProcesses ft = new FtProcesses(dir)) {
             int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort();
             String arbiter = "tas://127.0.0.1:" + arbiterPort;
@@ -63,16 +65,29 @@ class FtGuestEndTest {
                     .await("serving test-and-set", LIVENESS_MS);
             FtProcesses.Child backup = ft.start("backup", "backup", "--listen", "" + backupPort, "--arbiter", arbiter, "--trace", "trace");
             backup.await("waiting for the primary", LIVENESS_MS);
-            FtProcesses.Child primary = ft.start("primary", "primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
-                    "--console", "" + FtProcesses.freePort(), "reboot");
+            List<String> args = new ArrayList<>(List.of("primary", "--backup", "127.0.0.1:" + backupPort, "--arbiter", arbiter,
+                    "--console", "" + FtProcesses.freePort()));
+            args.addAll(List.of(primaryArgs));
+            FtProcesses.Child primary = ft.start("primary", args.toArray(String[]::new));
 
             assertThat(primary.process().waitFor()).as(ft.logs()).isZero();
             assertThat(backup.process().waitFor()).as(ft.logs()).isZero();
             assertThat(backup.log()).contains("the guest ended").doesNotContain("DIVERGENCE");
-
-            Cli.Result replay = Cli.run("replay", "--verify", dir.resolve("trace").toString());
-            assertThat(replay.exit()).as(replay.err()).isZero();
-            assertThat(replay.out()).isEqualTo("boot 0\r\nboot 1\r\nboot 2\r\nreboot: 3 boots, 0 failed\r\n");
         }
+        Cli.Result replay = Cli.run("replay", "--verify", dir.resolve("trace").toString());
+        assertThat(replay.exit()).as(replay.err()).isZero();
+        return replay;
+    }
+
+    /** A reset is the guest's own doing, so the backup replays it at the same instruction: no divergence. */
+    @Test
+    void aGuestThatResetsTheMachineUnderFtRebootsOnBothSidesAndTheBackupsTraceVerifies(@TempDir Path dir) throws Exception {
+        assertThat(pairToTheEnd(dir, "reboot").out()).isEqualTo("boot 0\r\nboot 1\r\nboot 2\r\nreboot: 3 boots, 0 failed\r\n");
+    }
+
+    /** Four harts under FT: the backup interleaves them as the primary did (their IPIs and locks checked live), to the end. */
+    @Test
+    void aMultiHartGuestUnderFtRunsInStepOnBothSidesAndTheBackupsTraceVerifies(@TempDir Path dir) throws Exception {
+        assertThat(pairToTheEnd(dir, "--smp", "4", "smp").out()).contains("smp: 4 harts").endsWith("PASS\r\n");
     }
 }
