@@ -527,7 +527,7 @@ public final class Machine {
         return false;
     }
 
-    /** After a reset or a restore: every hart at instruction number {@code now}, hart 0's turn beginning. */
+    /** After a reset: every hart at instruction number {@code now}, hart 0's turn beginning (a restore reads the turn instead). */
     private void firstTurn(long now) {
         for (Hart h : harts) h.catchUp(now);
         hart = harts.get(0);

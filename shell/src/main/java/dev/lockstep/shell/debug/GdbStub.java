@@ -2,6 +2,8 @@
 package dev.lockstep.shell.debug;
 
 import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.Machine;
+import dev.lockstep.emulator.MachineConfig;
 import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.isa.CsrNames;
 import java.io.ByteArrayOutputStream;
@@ -179,8 +181,11 @@ public final class GdbStub implements AutoCloseable {
     }
 
     private static final int MINSTRET = 0xb02;
-    /** How many of the machine's instructions a step of one hart may take before it gives up. */
-    private static final long MAX_STEP = 2_000_000;
+    /**
+     * How many of the machine's instructions a step of one hart may take before it gives up: every other
+     * hart's whole turn, on the largest machine. A hart that waits in WFI longer than that stays where it is.
+     */
+    private static final long MAX_STEP = (long) MachineConfig.MAX_HARTS * Machine.TURN;
 
     /**
      * The stop reply. gdb treats RISC-V watchpoints as firing before the access and steps over the
