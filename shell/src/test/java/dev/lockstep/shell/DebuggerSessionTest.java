@@ -31,11 +31,12 @@ class DebuggerSessionTest {
         assertThat(rec.exit()).as(rec.err()).isZero();
 
         Cli.Result r = Cli.runWithInput(String.join("\n", "seek 5", "hart", "csr mhartid", "hart 1", "csr mhartid", "regs",
-                "hart any", "csr mhartid", "hart 2", "diff 0 5") + "\n", "shell", trace.toString());
+                "hart any", "csr mhartid", "hart 2", "hart 1", "where", "diff 0 5") + "\n", "shell", trace.toString());
 
         assertThat(r.out()).contains("* hart 0  pc 0x1014", "  hart 1  pc 0x1000", "has the turn")
                 .contains("no hart 2: this machine has harts 0 to 1");
         assertThat(all(r.out(), "mhartid +0x0*(\\d+)")).containsExactly("0", "1", "0");
+        assertThat(r.out()).contains("hart 1 of 2, shown; hart 0 has the turn");
         // hart 1 has not run yet: only the board's counters (mcycle counts every hart's instructions) moved for it
         assertThat(r.out()).contains("  hart 0:\n    pc       0x1000  -> 0x1014", "  hart 1:\n    (counters that follow the "
                 + "instruction number: cycle, mcycle)");

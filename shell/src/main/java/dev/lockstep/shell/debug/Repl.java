@@ -263,6 +263,11 @@ public final class Repl {
         out.printf("instruction %,d of %,d%n", dbg.now(), dbg.end());
         out.printf("pc %s%n", instructionAt(h.pc()));
         out.printf("mode %s%s%n", priv(h.priv()), h.waiting() ? " (waiting for an interrupt)" : "");
+        int harts = dbg.machine().harts().size();
+        if (harts > 1) {
+            out.printf("hart %d of %d%s%n", h.id, harts, h == dbg.running() ? ", which has the turn" : ", shown; hart "
+                    + dbg.running().id + " has the turn");
+        }
         LogEntry prev = null, next = null;
         try (EntryCursor c = dbg.replayer().trace().firstEntryAtOrAfter(Math.max(0, dbg.now() - 1_000_000_000L))) {
             // Entries are sparse in most traces; a scan back a bounded distance finds the previous one.
