@@ -2,6 +2,7 @@
 package dev.lockstep.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ class MultiHartTest {
                 long step = cuts == null ? at - m.instret() : 1 + cuts.nextInt((int) Math.min(40_000, at - m.instret()));
                 assertThat(TestGuests.runTo(m, m.instret() + step)).as("idle with no timer armed").isNotEqualTo(Machine.Status.IDLE);
             }
-            hashes.add(m.halted() ? m.stateHash() ^ m.instret() : m.stateHash());
+            hashes.add(m.stateHash());
         }
         return hashes;
     }
@@ -125,8 +126,8 @@ class MultiHartTest {
 
     @Test
     void aHartCountOutsideOneTo32IsRefused() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harts(0)).isInstanceOf(LockstepException.class)
+        assertThatThrownBy(() -> harts(0)).isInstanceOf(LockstepException.class)
                 .hasMessageContaining("1 to 32 harts");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harts(33)).isInstanceOf(LockstepException.class);
+        assertThatThrownBy(() -> harts(33)).isInstanceOf(LockstepException.class);
     }
 }

@@ -124,10 +124,7 @@ public final class Debugger implements AutoCloseable {
      * The hart the debugger shows (registers, CSRs, memory through its page tables): the one chosen with
      * {@link #focus}, else the one whose turn it is. Stepping and stops follow the harts' turns regardless.
      */
-    public Hart hart() {
-        List<Hart> harts = tt.machine().harts();
-        return focus >= 0 && focus < harts.size() ? harts.get(focus) : running();
-    }
+    public Hart hart() { return focus >= 0 ? tt.machine().harts().get(focus) : running(); }
 
     /** The hart whose turn it is: the one that executes the next instruction (or hit the breakpoint). */
     public Hart running() { return tt.machine().hart(); }
@@ -139,9 +136,6 @@ public final class Debugger implements AutoCloseable {
         }
         focus = id;
     }
-
-    /** The hart chosen with {@link #focus}, or -1. */
-    public int focus() { return focus; }
 
     private int focus = -1;
     public Symbols symbols() { return symbols; }
@@ -185,7 +179,7 @@ public final class Debugger implements AutoCloseable {
 
     /** Steps over a call (a jal/jalr linking ra or t0) with a breakpoint at its return address; otherwise one step. */
     public Stop next() {
-        Insn in = runningInsnAt(running().pc());
+        Insn in = insnAt(running(), running().pc());
         if (in == null || !isCall(in)) {
             step(1);
             return lastStop = Stop.of(Reason.STEP, now());
@@ -432,11 +426,8 @@ public final class Debugger implements AutoCloseable {
         return Decoder.decode(low | (hi[0] & 0xff) << 16 | (hi[1] & 0xff) << 24);
     }
 
-    /** The instruction at {@code pc} as the hart whose turn it is sees it (what next and rnext step over). */
-    private Insn runningInsnAt(long pc) { return insnAt(new Memory(machine()), pc); }
-
     private int lengthAt(long pc) {
-        Insn in = runningInsnAt(pc);
+        Insn in = insnAt(running(), pc);
         return in == null ? 4 : in.len;
     }
 
@@ -448,7 +439,7 @@ public final class Debugger implements AutoCloseable {
     /** The address of a call instruction whose return address is {@code pc}, or -1. */
     private long callBefore(long pc) {
         for (int len : new int[] {4, 2}) {
-            Insn in = runningInsnAt(pc - len);
+            Insn in = insnAt(running(), pc - len);
             if (in != null && in.len == len && isCall(in)) return pc - len;
         }
         return -1;

@@ -245,12 +245,7 @@ public final class GdbStub implements AutoCloseable {
         int h = hartOf(id);
         if (h < 0) return "E01";
         Hart hart = dbg.machine().harts().get(h);
-        String mode = switch (hart.priv()) {
-            case 3 -> "M";
-            case 1 -> "S";
-            default -> "U";
-        };
-        String info = "hart " + h + ", " + mode + "-mode" + (hart.waiting() ? ", in WFI" : "") + (hart == dbg.running() ? ", has the turn" : "");
+        String info = "hart " + h + ", " + Repl.priv(hart.priv()) + "-mode" + (hart.waiting() ? ", in WFI" : "") + (hart == dbg.running() ? ", has the turn" : "");
         StringBuilder s = new StringBuilder();
         for (byte b : info.getBytes(StandardCharsets.US_ASCII)) s.append(String.format("%02x", b & 0xff));
         return s.toString();

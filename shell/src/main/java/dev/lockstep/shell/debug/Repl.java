@@ -179,7 +179,8 @@ public final class Repl {
         return n;
     }
 
-    private static String priv(int p) {
+    /** A privilege mode's letter, as the REPL and gdb's thread list show it. */
+    static String priv(int p) {
         return switch (p) {
             case 0 -> "U";
             case 1 -> "S";
