@@ -142,7 +142,11 @@ public final class Machine {
         this.bus = new Bus(RAM_BASE, config.ramSize(), MROM_BASE, (int) MROM_SIZE);
         this.clock = new GuestClock(config.instructionsPerTick());
         List<Hart> hs = new ArrayList<>();
-        for (int i = 0; i < config.harts(); i++) hs.add(new Hart(i, bus, clock));
+        for (int i = 0; i < config.harts(); i++) {
+            Hart h = new Hart(i, bus, clock);
+            if (config.harts() > 1) h.onSpin(this::spinning);
+            hs.add(h);
+        }
         this.harts = List.copyOf(hs);
         this.hart = harts.get(0);
         this.turnEnd = TURN;
@@ -437,7 +441,9 @@ public final class Machine {
      *
      * <p>With more than one hart, the harts take turns, as under QEMU's round-robin TCG, and share the
      * instruction number (DESIGN §1): a turn lasts {@link #TURN} instructions, and ends early when its
-     * hart waits in WFI or sends another an interrupt through the CLINT; the next turn goes to the next
+     * hart executes WFI (whether it waits or, an interrupt being pending, polls), sends another an
+     * interrupt through the CLINT, or executes PAUSE (the spin-wait hint of Linux's cpu_relax: what a
+     * spinning hart waits for is another's to do); the next turn goes to the next
      * hart, by id, that would execute. Where turns change is decided when the next instruction is about to
      * run, from the machine's state alone (the turn is saved with it), so it does not depend on where a
      * driver's run calls end or on the input delivered at that boundary before them: a replay, a restored
@@ -539,6 +545,17 @@ public final class Machine {
     /** The CLINT raised hart {@code k}'s msip: if another hart's, the sender's turn ends after this instruction. */
     private void interprocessorInterrupt(int k) {
         if (harts.size() == 1 || harts.get(k) == hart) return;
+        endTurn();
+    }
+
+    /**
+     * The running hart spins, waiting for something (a lock, another hart's answer) that another hart must
+     * do: it executed PAUSE, or a WFI that does not wait. Its turn ends there rather than after the rest of
+     * its instructions.
+     */
+    private void spinning() { endTurn(); }
+
+    private void endTurn() {
         yieldPending = true;
         hart.requestYield();
     }

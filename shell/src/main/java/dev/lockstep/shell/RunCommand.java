@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** Runs a guest live. Exit status is the guest's (sifive_test or tohost). */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a guest on the lockstep machine with its console on stdin/stdout.", "",
-                "The machine is QEMU virt compatible (one RV64GC hart with Zihintpause and Sstc,",
+                "The machine is QEMU virt compatible (RV64GC harts with Zihintpause and Sstc, one or --smp N,",
                 "M/S/U modes and Sv39/Sv48 paging; CLINT, PLIC, ns16550a UART, sifive_test,",
                 "goldfish RTC, virtio-mmio blk/net/rng, RAM at 0x80000000, and a generated DTB),",
                 "so 'qemu-system-riscv64 -M virt -nographic -bios none -kernel GUEST' runs the",

@@ -151,6 +151,14 @@ public final class Hart {
     }
 
     /**
+     * Told when this hart spins: it executes PAUSE, or a WFI that will not wait (a multi-hart machine ends
+     * its turn there, so that the hart it waits for runs); null to ignore.
+     */
+    public void onSpin(Runnable hook) { this.spinHook = hook; }
+
+    private Runnable spinHook;
+
+    /**
      * The hart's turn comes at the machine's instruction number {@code global}, which other harts advanced
      * since it last ran: minstret counts this hart's own instructions only, so those leave it through its
      * offset (mcycle, like mtime, is the board's and counts them), and its timers are looked at again.
@@ -461,9 +469,16 @@ public final class Hart {
             case WFI -> {
                 if (priv == Priv.U || (priv == Priv.S && (csr.mstatus & Csrs.MSTATUS_TW) != 0)) throw illegal(in);
                 waiting = true;
+                // A WFI that will not wait (an enabled interrupt is pending but not taken: OpenSBI's secondary
+                // harts poll their start state this way with an IPI left pending) spins like PAUSE.
+                if (spinHook != null && (csr.mip & csr.mie) != 0) spinHook.run();
                 return RARE_END;
             }
             case FENCE_I -> { return RARE_END; } // decoded code is kept coherent with every store already
+            case PAUSE -> {
+                if (spinHook != null) spinHook.run();
+                return RARE_END;
+            }
             case SFENCE_VMA -> {
                 if (priv < Priv.S || (priv == Priv.S && (csr.mstatus & Csrs.MSTATUS_TVM) != 0)) throw illegal(in);
                 flushTlb();

@@ -62,6 +62,9 @@ public enum Op {
     SRLW("srlw", "0000000 ----- ----- 101 ----- 0111011", R),
     SRAW("sraw", "0100000 ----- ----- 101 ----- 0111011", R),
     FENCE("fence", "------- ----- ----- 000 ----- 0001111", NONE),
+    // Zihintpause: a FENCE that orders nothing, the spin-wait hint (Linux's cpu_relax). It ends a multi-hart
+    // machine's turn, so it ends a block.
+    PAUSE("pause", "0000000 10000 00000 000 00000 0001111", NONE, Flag.ENDS_BLOCK),
     FENCE_I("fence.i", "------- ----- ----- 001 ----- 0001111", NONE, Flag.ENDS_BLOCK),
     ECALL("ecall", "0000000 00000 00000 000 00000 1110011", NONE, Flag.ENDS_BLOCK),
     EBREAK("ebreak", "0000000 00001 00000 000 00000 1110011", NONE, Flag.ENDS_BLOCK),

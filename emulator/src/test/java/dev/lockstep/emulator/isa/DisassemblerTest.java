@@ -31,6 +31,8 @@ class DisassemblerTest {
             "fffbb593 | 80000a38 | sltiu a1, s7, -1",
             "30200073 | 80000000 | mret",
             "10500073 | 80000000 | wfi",
+            "0100000f | 80000000 | pause",
+            "0ff0000f | 80000000 | fence",
             "00000073 | 80000000 | ecall",
             "ffffffff | 80000000 | illegal 0xffffffff",
     })
