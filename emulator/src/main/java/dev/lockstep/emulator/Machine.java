@@ -669,6 +669,9 @@ public final class Machine {
         return s;
     }
 
+    /** Names the optional section of the core state that holds the harts' debug triggers. */
+    private static final String TRIGGER_SECTION = "sdtrig";
+
     /** CPU, clock, device and machine-status state: everything but RAM. */
     public byte[] coreState() {
         StateWriter w = new StateWriter();
@@ -685,6 +688,12 @@ public final class Machine {
         }
         w.bool(halted).i32(exitCode).str(haltReason).i64(tohost);
         w.bytes(bus.rom());
+        if (!harts.stream().allMatch(Hart::triggersAtReset)) {
+            // Only a guest that programmed its debug triggers has this section: any other state is as it was
+            // before triggers existed, byte for byte, so recorded STATE_HASH entries stay valid.
+            w.str(TRIGGER_SECTION);
+            for (Hart h : harts) h.saveTriggers(w);
+        }
         return w.toByteArray();
     }
 
@@ -736,6 +745,12 @@ public final class Machine {
         if (tohost >= 0) bus.setWatch(tohost, 8, true);
         byte[] rom = r.bytes();
         bus.writeBytes(MROM_BASE, rom, 0, rom.length);
+        if (!r.atEnd()) { // without it, every hart's triggers are at reset (Hart.restore put them there)
+            String section = r.str();
+            if (!TRIGGER_SECTION.equals(section)) throw new SnapshotException("snapshot has unknown section " + section);
+            for (Hart h : harts) h.restoreTriggers(r);
+            if (!r.atEnd()) throw new SnapshotException("snapshot has bytes after its trigger section");
+        }
         for (Hart h : harts) h.updateTimers();
     }
 

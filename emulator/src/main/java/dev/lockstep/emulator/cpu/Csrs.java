@@ -7,7 +7,7 @@ import dev.lockstep.emulator.state.StateReader;
 import dev.lockstep.emulator.state.StateWriter;
 
 /**
- * CSRs of the privileged spec for M, S and U modes with Sstc and PMP. Access checks follow the spec's
+ * CSRs of the privileged spec for M, S and U modes with Sstc and PMP, and the trigger CSRs ({@link Triggers}). Access checks follow the spec's
  * CSR address convention (bits 9:8 lowest privilege, bits 11:10 = 3 read-only); a CSR that does not
  * exist, or is not accessible, raises illegal instruction. Values are WARL as QEMU virt implements them.
  */
@@ -155,6 +155,7 @@ final class Csrs {
             return v;
         }
         if (num >= 0x3b0 && num < 0x3b0 + PMP_ENTRIES) return pmpaddr[num - 0x3b0];
+        if (Triggers.isTriggerCsr(num)) return hart.triggers.read(num);
         if (in == null) throw hart.raise(Trap.ILLEGAL_INSN, 0);
         throw hart.illegal(in);
     }
@@ -238,6 +239,10 @@ final class Csrs {
                     pmpChanged();
                     return;
                 }
+                if (Triggers.isTriggerCsr(num)) {
+                    hart.triggers.write(num, v);
+                    return;
+                }
                 throw hart.illegal(in);
             }
         }
@@ -272,6 +277,7 @@ final class Csrs {
         s &= ~MSTATUS_MPP;
         if (mpp != Priv.M) s &= ~MSTATUS_MPRV;
         mstatus = s;
+        hart.triggers.mret();
         hart.priv = mpp;
         hart.updateTranslation();
         return mepc;

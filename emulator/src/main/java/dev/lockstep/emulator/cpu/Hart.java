@@ -55,6 +55,7 @@ public final class Hart {
 
     final Csrs csr;
     final Mmu mmu;
+    final Triggers triggers;
     FpState fp;
 
     // TLBs: tag = virtual page | context; value = physical page.
@@ -63,6 +64,11 @@ public final class Hart {
     final long[] tlbTagX = new long[TLB_SIZE], tlbPaX = new long[TLB_SIZE];
     /** Effective-privilege contexts folded into TLB tags (low 12 bits of a page address are free). */
     long ctxData, ctxFetch;
+    /**
+     * In ctxData while a load or store trigger is armed: entries filled before then do not match, and none
+     * are filled meanwhile, so every data access misses the TLB and passes the trigger check on its way.
+     */
+    private static final long CTX_WATCHED = 1 << 5;
     boolean dataBare = true, fetchBare = true;
 
     /** The instruction number at which a timer next becomes pending, so the budget stops there. */
@@ -92,6 +98,7 @@ public final class Hart {
         this.epoch = bus.epoch();
         this.csr = new Csrs(this);
         this.mmu = new Mmu(this);
+        this.triggers = new Triggers(this);
         flushTlb();
         FpUnit.attach(this);
         StateWriter w = new StateWriter();
@@ -195,7 +202,7 @@ public final class Hart {
     private Stop runBlocks(long target) {
         stopRequested = false;
         yieldRequested = false;
-        attention = stuck || !breakpoints.isEmpty();
+        attention = needsAttention();
         while (instret < target) {
             if (instret >= timerDeadline) updateTimers();
             if ((csr.mip & csr.mie) != 0) {
@@ -208,19 +215,20 @@ public final class Hart {
                 if (stopRequested) return Stop.REQUESTED;
                 if (yieldRequested) {
                     yieldRequested = false;
-                    attention = stuck || !breakpoints.isEmpty();
+                    attention = needsAttention();
                     return Stop.YIELD;
                 }
                 if (stuck) {
                     stuck = false;
                     trapsWithoutRetiring = 0;
-                    attention = !breakpoints.isEmpty();
+                    attention = needsAttention();
                     return Stop.STUCK;
                 }
                 if (!breakpoints.isEmpty()) {
                     if (breakpoints.contains(pc) && pc != resumeFrom) return Stop.BREAKPOINT;
                     resumeFrom = -1;
                 }
+                if (triggers.onExecute() && runToTrigger(target)) continue;
             }
             Block b;
             try {
@@ -252,6 +260,51 @@ public final class Hart {
         }
         return stopRequested ? Stop.REQUESTED : Stop.LIMIT;
     }
+
+    /** Whether the run loop must look at rare conditions before each block (see {@link #attention}). */
+    private boolean needsAttention() { return stuck || !breakpoints.isEmpty() || triggers.onExecute(); }
+
+    /**
+     * With an execute trigger armed, before the block at pc: takes the trigger's breakpoint exception if it
+     * fires here, or runs the block only up to an instruction at a trigger's address (interpreted, since a
+     * translated block runs whole), so that instruction starts the next block and is checked in its turn.
+     * Returns false when the block holds no trigger address and runs as usual.
+     */
+    private boolean runToTrigger(long target) {
+        if (triggers.firesOnExecute(pc)) {
+            takeTrap(Trap.BREAKPOINT, pc, pc);
+            return true;
+        }
+        Block b;
+        try {
+            b = block(pc);
+        } catch (Trap t) {
+            takeTrap(t.cause, t.tval, pc);
+            return true;
+        }
+        int n = triggers.runBefore(b, pc);
+        if (n == b.insns.length) return false;
+        dispatches++;
+        running = b;
+        execute(b, (int) Math.min(n, Math.min(target, timerDeadline) - instret));
+        return true;
+    }
+
+    /** Execute triggers changed: the run loop looks at pcs; load and store triggers take the TLB's slow path. */
+    void triggersChanged() {
+        if (triggers.onExecute()) {
+            attention = true;
+            exitBlock = true;
+        }
+        updateTranslation();
+    }
+
+    /** Whether the guest's trigger registers hold their reset values (then a snapshot has no trigger section). */
+    public boolean triggersAtReset() { return triggers.atReset(); }
+
+    public void saveTriggers(StateWriter w) { triggers.save(w); }
+
+    public void restoreTriggers(StateReader r) { triggers.restore(r); }
 
     /** The exact instruction number, also while a block is running (device reads of mtime use it). */
     public long instretNow() { return instret + pos; }
@@ -492,21 +545,21 @@ public final class Hart {
                 long a = x[in.rs1];
                 if ((a & 3) != 0) throw trap.set(Trap.LOAD_MISALIGNED, a);
                 long v = load32(a);
-                reservation = physicalOf(a, Priv.LOAD);
+                reservation = physicalOf(a, Priv.LOAD, 4);
                 x[in.rd] = v;
             }
             case LR_D -> {
                 long a = x[in.rs1];
                 if ((a & 7) != 0) throw trap.set(Trap.LOAD_MISALIGNED, a);
                 long v = load64(a);
-                reservation = physicalOf(a, Priv.LOAD);
+                reservation = physicalOf(a, Priv.LOAD, 8);
                 x[in.rd] = v;
             }
             case SC_W, SC_D -> {
                 long a = x[in.rs1];
                 int size = in.op == Op.SC_W ? 4 : 8;
                 if ((a & (size - 1)) != 0) throw trap.set(Trap.STORE_MISALIGNED, a);
-                long pa = physicalOf(a, Priv.STORE);
+                long pa = physicalOf(a, Priv.STORE, size);
                 if (reservation == pa) {
                     if (size == 4) store32(a, x[in.rs2]);
                     else store64(a, x[in.rs2]);
@@ -519,7 +572,7 @@ public final class Hart {
             case AMOSWAP_W, AMOADD_W, AMOXOR_W, AMOAND_W, AMOOR_W, AMOMIN_W, AMOMAX_W, AMOMINU_W, AMOMAXU_W -> {
                 long a = x[in.rs1];
                 if ((a & 3) != 0) throw trap.set(Trap.STORE_MISALIGNED, a);
-                physicalOf(a, Priv.STORE); // an AMO faults as a store, before reading
+                physicalOf(a, Priv.STORE, 4); // an AMO faults as a store, before reading
                 long old = load32(a);
                 long src = x[in.rs2];
                 store32(a, amo(in.op, old, (int) src));
@@ -528,7 +581,7 @@ public final class Hart {
             case AMOSWAP_D, AMOADD_D, AMOXOR_D, AMOAND_D, AMOOR_D, AMOMIN_D, AMOMAX_D, AMOMINU_D, AMOMAXU_D -> {
                 long a = x[in.rs1];
                 if ((a & 7) != 0) throw trap.set(Trap.STORE_MISALIGNED, a);
-                physicalOf(a, Priv.STORE);
+                physicalOf(a, Priv.STORE, 8);
                 long old = load64(a);
                 store64(a, amo(in.op, old, x[in.rs2]));
                 x[in.rd] = old;
@@ -656,7 +709,7 @@ public final class Hart {
     // ------------------------------------------------------------------ memory
 
     long load8(long va) {
-        long pa = dataBare ? va : loadPa(va);
+        long pa = dataBare ? va : loadPa(va, 1);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramSize) < 0) return ram[(int) off];
         return loadSlow(va, pa, 1);
@@ -664,7 +717,7 @@ public final class Hart {
 
     long load16(long va) {
         if ((va & 1) != 0) return misalignedLoad(va, 2);
-        long pa = dataBare ? va : loadPa(va);
+        long pa = dataBare ? va : loadPa(va, 2);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast2) <= 0) return (short) LE16.get(ram, (int) off);
         return loadSlow(va, pa, 2);
@@ -672,7 +725,7 @@ public final class Hart {
 
     long load32(long va) {
         if ((va & 3) != 0) return misalignedLoad(va, 4);
-        long pa = dataBare ? va : loadPa(va);
+        long pa = dataBare ? va : loadPa(va, 4);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast4) <= 0) return (int) LE32.get(ram, (int) off);
         return loadSlow(va, pa, 4);
@@ -680,14 +733,14 @@ public final class Hart {
 
     long load64(long va) {
         if ((va & 7) != 0) return misalignedLoad(va, 8);
-        long pa = dataBare ? va : loadPa(va);
+        long pa = dataBare ? va : loadPa(va, 8);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast8) <= 0) return (long) LE64.get(ram, (int) off);
         return loadSlow(va, pa, 8);
     }
 
     void store8(long va, long v) {
-        long pa = dataBare ? va : storePa(va);
+        long pa = dataBare ? va : storePa(va, 1);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramSize) < 0) {
             int page = (int) (off >>> Bus.PAGE_SHIFT);
@@ -704,7 +757,7 @@ public final class Hart {
             misalignedStore(va, 2, v);
             return;
         }
-        long pa = dataBare ? va : storePa(va);
+        long pa = dataBare ? va : storePa(va, 2);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast2) <= 0) {
             int page = (int) (off >>> Bus.PAGE_SHIFT);
@@ -721,7 +774,7 @@ public final class Hart {
             misalignedStore(va, 4, v);
             return;
         }
-        long pa = dataBare ? va : storePa(va);
+        long pa = dataBare ? va : storePa(va, 4);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast4) <= 0) {
             int page = (int) (off >>> Bus.PAGE_SHIFT);
@@ -738,7 +791,7 @@ public final class Hart {
             misalignedStore(va, 8, v);
             return;
         }
-        long pa = dataBare ? va : storePa(va);
+        long pa = dataBare ? va : storePa(va, 8);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast8) <= 0) {
             int page = (int) (off >>> Bus.PAGE_SHIFT);
@@ -752,6 +805,7 @@ public final class Hart {
 
     /** Misaligned accesses are done a byte at a time, each translated, as the spec permits. */
     private long misalignedLoad(long va, int size) {
+        if (triggers.onData()) triggers.checkAccess(va, size, Triggers.LOAD); // before any byte's fault
         // Translate every byte first so a fault leaves nothing half done; the fault names the first bad byte.
         long v = 0;
         for (int k = size - 1; k >= 0; k--) v = (v << 8) | (load8(va + k) & 0xff);
@@ -759,8 +813,9 @@ public final class Hart {
     }
 
     private void misalignedStore(long va, int size, long v) {
+        if (triggers.onData()) triggers.checkAccess(va, size, Triggers.STORE);
         for (int k = 0; k < size; k++) {
-            if (!dataBare) storePa(va + k);
+            if (!dataBare) storePa(va + k, 1);
         }
         for (int k = 0; k < size; k++) store8(va + k, v >>> (8 * k));
     }
@@ -783,17 +838,28 @@ public final class Hart {
         }
     }
 
-    private long loadPa(long va) {
+    private long loadPa(long va, int size) {
         long tag = (va & ~0xfffL) | ctxData;
         int i = (int) (va >>> 12) & (TLB_SIZE - 1);
         if (tlbTagR[i] == tag) return tlbPaR[i] | (va & 0xfff);
-        return mmu.translate(va, Priv.LOAD);
+        return loadMiss(va, size);
     }
 
-    private long storePa(long va) {
+    private long storePa(long va, int size) {
         long tag = (va & ~0xfffL) | ctxData;
         int i = (int) (va >>> 12) & (TLB_SIZE - 1);
         if (tlbTagW[i] == tag) return tlbPaW[i] | (va & 0xfff);
+        return storeMiss(va, size);
+    }
+
+    /** A TLB miss, and every access while a load or store trigger is armed: a trigger fires before any fault. */
+    private long loadMiss(long va, int size) {
+        if (triggers.onData()) triggers.checkAccess(va, size, Triggers.LOAD);
+        return mmu.translate(va, Priv.LOAD);
+    }
+
+    private long storeMiss(long va, int size) {
+        if (triggers.onData()) triggers.checkAccess(va, size, Triggers.STORE);
         return mmu.translate(va, Priv.STORE);
     }
 
@@ -804,13 +870,14 @@ public final class Hart {
         return mmu.translate(va, Priv.FETCH);
     }
 
-    /** The physical address of a data access, faulting as that access would. */
-    long physicalOf(long va, int access) {
+    /** The physical address of a data access of {@code size} bytes, faulting (or triggering) as that access would. */
+    long physicalOf(long va, int access, int size) {
         if (dataBare) return va;
-        return access == Priv.STORE ? storePa(va) : loadPa(va);
+        return access == Priv.STORE ? storePa(va, size) : loadPa(va, size);
     }
 
     void tlbInsert(int access, long va, long pa) {
+        if (access != Priv.FETCH && triggers.onData()) return; // see CTX_WATCHED
         int i = (int) (va >>> 12) & (TLB_SIZE - 1);
         long page = pa & ~0xfffL;
         switch (access) {
@@ -833,10 +900,11 @@ public final class Hart {
         boolean paging = (csr.satp >>> 60) != 0;
         boolean pmpM = mmu.pmpLocksMachine();
         boolean pmpAny = mmu.pmpActive();
-        dataBare = dataPriv == Priv.M ? !pmpM : !paging && !pmpAny;
+        boolean watched = triggers.onData();
+        dataBare = !watched && (dataPriv == Priv.M ? !pmpM : !paging && !pmpAny);
         fetchBare = priv == Priv.M ? !pmpM : !paging && !pmpAny;
         long sumMxr = (csr.mstatus >>> 18) & 3;
-        ctxData = 1 | dataPriv << 1 | sumMxr << 3;
+        ctxData = 1 | dataPriv << 1 | sumMxr << 3 | (watched ? CTX_WATCHED : 0);
         ctxFetch = 1 | priv << 1 | sumMxr << 3;
         this.epoch = bus.epoch();
     }
@@ -877,6 +945,7 @@ public final class Hart {
             s = (s & ~Csrs.MSTATUS_MPP) | ((long) priv << 11);
             s &= ~Csrs.MSTATUS_MIE;
             csr.mstatus = s;
+            triggers.trapToM();
             priv = Priv.M;
             pc = (csr.mtvec & ~3L) + ((csr.mtvec & 1) != 0 && interrupt ? 4L * code : 0);
         }
@@ -985,6 +1054,7 @@ public final class Hart {
         reservation = r.i64();
         mtimecmp = r.i64();
         csr.restore(r);
+        triggers.reset(); // a snapshot's trigger section, if any, follows the harts (see Machine.coreState)
         r.longs(tlbTagR);
         r.longs(tlbPaR);
         r.longs(tlbTagW);

@@ -36,6 +36,7 @@ public final class CsrNames {
             def(0x320 + i, "mhpmevent" + i);
         }
         def(0x7a0, "tselect"); def(0x7a1, "tdata1"); def(0x7a2, "tdata2"); def(0x7a3, "tdata3");
+        def(0x7a4, "tinfo"); def(0x7a5, "tcontrol");
     }
 
     /** The CSR's name, or its number in hex when it has none. */
