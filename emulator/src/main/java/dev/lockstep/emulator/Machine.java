@@ -688,13 +688,20 @@ public final class Machine {
         }
         w.bool(halted).i32(exitCode).str(haltReason).i64(tohost);
         w.bytes(bus.rom());
-        if (!harts.stream().allMatch(Hart::triggersAtReset)) {
+        if (!triggersAtReset()) {
             // Only a guest that programmed its debug triggers has this section: any other state is as it was
             // before triggers existed, byte for byte, so recorded STATE_HASH entries stay valid.
             w.str(TRIGGER_SECTION);
             for (Hart h : harts) h.saveTriggers(w);
         }
         return w.toByteArray();
+    }
+
+    private boolean triggersAtReset() {
+        for (Hart h : harts) {
+            if (!h.triggersAtReset()) return false;
+        }
+        return true;
     }
 
     public void restore(Snapshot s) {

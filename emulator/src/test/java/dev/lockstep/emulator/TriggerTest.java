@@ -275,6 +275,38 @@ class TriggerTest {
     }
 
     /**
+     * OpenSBI delegates breakpoints to S-mode, so lockstep keeps medeleg[3] writable; then, to keep an S-mode
+     * handler from re-entering itself, an S-mode trigger fires only while sstatus.SIE is set.
+     */
+    @ParameterizedTest(name = "SIE = {0}")
+    @ValueSource(booleans = {true, false})
+    void aDelegatedTriggerFiresInSModeOnlyWithSie(boolean sie) {
+        long sCode = RAM + 0x200, sHandler = RAM + 0x300;
+        Program p = prologue(false);
+        arm(p, 0, sCode + 4, MCONTROL | S | EXECUTE);
+        p.word(addi(T0, ZERO, 1 << 3), csrw(MEDELEG, T0)).word(li(T0, sHandler)).word(csrw(0x105, T0));
+        p.word(li(T0, 1L << 11 | (sie ? 2 : 0))).word(csrw(MSTATUS, T0)).word(li(T0, sCode)).word(csrw(MEPC, T0), mret());
+        p.at(sCode).word(addi(S1, S1, 1), addi(S1, S1, 1), spin());
+        p.at(sHandler).word(spin());
+        p.at(HANDLER).word(spin());
+        Machine m = boot(p);
+
+        m.run(2_000);
+
+        if (sie) {
+            assertThat(m.hart().readCsr(0x142)).as("scause").isEqualTo(3);
+            assertThat(m.hart().readCsr(0x141)).as("sepc").isEqualTo(sCode + 4);
+            assertThat(m.hart().readCsr(0x143)).as("stval").isEqualTo(sCode + 4);
+            assertThat(m.hart().pc()).isEqualTo(sHandler);
+            assertThat(m.hart().x(S1)).isEqualTo(1);
+        } else {
+            assertThat(m.hart().readCsr(0x142)).isZero();
+            assertThat(m.hart().x(S1)).isEqualTo(2);
+        }
+        assertThat(m.hart().readCsr(MCAUSE)).as("nothing went to M-mode").isZero();
+    }
+
+    /**
      * A loop run first without triggers (so its blocks are hot and translated) and then with an execute
      * trigger in its middle and a load trigger on the data it reads; the handler skips each trapping
      * instruction. Phase 2 thus adds nothing to s3 or s5, and takes two breakpoints per iteration.
