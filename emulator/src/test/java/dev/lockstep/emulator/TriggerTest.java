@@ -383,6 +383,34 @@ class TriggerTest {
     }
 
     @Test
+    void eachHartHasItsOwnTriggersAndASnapshotKeepsThemApart() {
+        // Hart 0 arms trigger 1; hart 1 only spins.
+        Program p = new Program(RAM).word(csrr(A0, 0xf14)).word(0); // patched: bnez a0, other
+        arm(p, 1, DATA, MCONTROL | M | STORE).word(spin());
+        long other = p.here();
+        p.word(spin());
+        byte[] image = p.bytes();
+        int bnez = bne(A0, ZERO, (int) (other - RAM - 4));
+        for (int k = 0; k < 4; k++) image[4 + k] = (byte) (bnez >>> (8 * k));
+        Machine m = new Machine(SMALL.withHarts(2), InputPort.fixedClock(0), OutputSink.DISCARD);
+        m.loadFlat(RAM, image);
+
+        m.run(50_000);
+        Machine.Snapshot s = m.snapshot();
+        long hash = m.stateHash();
+        Machine copy = new Machine(SMALL.withHarts(2), InputPort.fixedClock(0), OutputSink.DISCARD);
+        copy.restore(s);
+
+        for (Machine x : new Machine[] {m, copy}) {
+            assertThat(x.harts().get(0).readCsr(TDATA1)).isEqualTo(MCONTROL | M | STORE);
+            assertThat(x.harts().get(0).readCsr(TSELECT)).isEqualTo(1);
+            assertThat(x.harts().get(1).readCsr(TDATA1)).isEqualTo(DISABLED);
+            assertThat(x.harts().get(1).readCsr(TSELECT)).isZero();
+        }
+        assertThat(copy.stateHash()).isEqualTo(hash);
+    }
+
+    @Test
     void aResetClearsTheTriggers() {
         // First boot: mark KEPT, arm trigger 1 and ask sifive_test for a reset. Second boot: read the trigger CSRs.
         Program p = new Program(RAM).word(li(S2, KEPT)).word(ld(T1, S2, 0));
