@@ -10,7 +10,8 @@ import dev.lockstep.emulator.state.StateWriter;
  * {@value #COUNT} triggers of type 2 (mcontrol) that raise a breakpoint exception before an instruction at an
  * address executes, or before a load or store touches it. Only what such a guest needs is writable; every
  * other field is WARL and reads back as kept (dmode, hit, select, timing, size, chain, action and match all
- * 0), which is how software finds out that what it asked for is not supported.
+ * 0), which is how software finds out that what it asked for is not supported. An execute trigger matches
+ * the address of an instruction's first byte; a load or store trigger, any byte the access touches.
  *
  * <p>Re-entry into a trap handler: in M-mode a trigger fires only while tcontrol.mte is 1 (mte goes to mpte
  * on a trap into M-mode and comes back on mret). lockstep keeps medeleg[3] writable, because OpenSBI delegates
