@@ -93,6 +93,11 @@ public final class Machine {
         for (Hart h : harts) h.setTranslation(on);
     }
 
+    /** Every hart translates a block after {@code runs} runs (see {@link Hart#translateAfter}). */
+    public void translateAfter(int runs) {
+        for (Hart h : harts) h.translateAfter(runs);
+    }
+
     private final MachineConfig config;
     private final Bus bus;
     private final GuestClock clock;

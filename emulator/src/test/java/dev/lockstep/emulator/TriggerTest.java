@@ -324,7 +324,8 @@ class TriggerTest {
                 jalr(ZERO, RA, 0));
         skippingHandler(p);
         Machine m = boot(p);
-        m.hart().setTranslation(translate);
+        if (translate) m.hart().translateAfter(2); // almost every block translated
+        else m.hart().setTranslation(false);
         return m;
     }
 

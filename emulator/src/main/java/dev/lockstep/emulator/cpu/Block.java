@@ -8,10 +8,8 @@ final class Block {
     final long pa;
     final int gen;
     final Insn[] insns;
-    /** Times the interpreter ran this block since {@link #since}; at a threshold it is translated. */
+    /** Times the interpreter ran this block; at {@link BlockCompiler#THRESHOLD} it is translated. */
     int hits;
-    /** The instruction number its count of hits started at: only hits close together make a block hot. */
-    long since;
     BlockCompiler.Compiled compiled;
 
     Block(long pa, int gen, Insn[] insns) {

@@ -246,14 +246,8 @@ public final class Hart {
                 executeCompiled(b);
             } else {
                 if (translate && b.gen >= 0) {
-                    int hits = ++b.hits;
-                    if (hits == 1) b.since = instret;
-                    // Translated when hot: its first runs came close together (a loop, a busy path), or it
-                    // has run many times in all. Not code run a few hundred times spread over a run (a
-                    // kernel's boot), for which translating costs more than it saves.
-                    if (hits == BlockCompiler.THRESHOLD ? instret - b.since <= BlockCompiler.WINDOW : hits == BlockCompiler.STEADY) {
-                        b.compiled = BlockCompiler.compile(b);
-                    }
+                    // Translated once it has run often enough to repay translating it (BlockCompiler.THRESHOLD).
+                    if (++b.hits == translateAfter) b.compiled = BlockCompiler.compile(b);
                 }
                 execute(b, (int) Math.min(len, budget));
             }
@@ -699,6 +693,19 @@ public final class Hart {
         translate = on;
         invalidateBlocks();
     }
+
+    /**
+     * Translates a block after {@code runs} runs in the interpreter instead of {@link BlockCompiler#THRESHOLD}
+     * (and turns translation on). Unobservable to the guest: tests that compare translated runs with
+     * interpreted ones translate almost everything this way.
+     */
+    public void translateAfter(int runs) {
+        if (runs < 1) throw new IllegalArgumentException("runs must be at least 1: " + runs);
+        translateAfter = runs;
+        setTranslation(true);
+    }
+
+    private int translateAfter = BlockCompiler.THRESHOLD;
 
     /** The next run does not stop at a breakpoint at the current pc. */
     public void resumeFromBreakpoint() { resumeFrom = pc; }
