@@ -60,6 +60,23 @@ class TriggerTest {
         p.at(HANDLER).word(addi(S0, S0, 1), csrr(T2, MEPC), addi(T2, T2, 4), csrw(MEPC, T2), mret());
     }
 
+    /** The instruction at which {@link #jumpToTrigger} arms trigger 0. */
+    private static final long TARGET = RAM + 0x200;
+
+    /**
+     * Arms trigger 0 with {@code control} on TARGET (an {@code addi s1, s1, 1}, then a spin), jumps there
+     * (with tcontrol.mte set if {@code mte}) and runs 2,000 instructions; the handler spins.
+     */
+    private static Machine jumpToTrigger(boolean mte, long control) {
+        Program p = prologue(mte);
+        arm(p, 0, TARGET, control).word(jal(ZERO, (int) (TARGET - p.here())));
+        p.at(TARGET).word(addi(S1, S1, 1), spin());
+        p.at(HANDLER).word(spin());
+        Machine m = boot(p);
+        m.run(2_000);
+        return m;
+    }
+
     private static Machine boot(Program p) {
         Machine m = new Machine(SMALL, InputPort.fixedClock(0), OutputSink.DISCARD);
         m.loadFlat(p.base(), p.bytes());
@@ -68,48 +85,27 @@ class TriggerTest {
 
     @Test
     void anExecuteTriggerTakesABreakpointBeforeTheInstructionRuns() {
-        Program p = prologue(true);
-        long target = RAM + 0x200;
-        arm(p, 0, target, MCONTROL | M | EXECUTE).word(jal(ZERO, (int) (target - p.here())));
-        p.at(target).word(addi(S1, S1, 1), spin());
-        p.at(HANDLER).word(spin());
-        Machine m = boot(p);
-
-        m.run(2_000);
+        Machine m = jumpToTrigger(true, MCONTROL | M | EXECUTE);
 
         assertThat(m.hart().readCsr(MCAUSE)).isEqualTo(3);
-        assertThat(m.hart().readCsr(MEPC)).isEqualTo(target);
-        assertThat(m.hart().readCsr(MTVAL)).isEqualTo(target);
+        assertThat(m.hart().readCsr(MEPC)).isEqualTo(TARGET);
+        assertThat(m.hart().readCsr(MTVAL)).isEqualTo(TARGET);
         assertThat(m.hart().x(S1)).as("the instruction at the trigger did not run").isZero();
         assertThat(m.hart().pc()).isEqualTo(HANDLER);
     }
 
     @Test
     void anExecuteTriggerWhoseModeBitIsClearDoesNotFire() {
-        Program p = prologue(true);
-        long target = RAM + 0x200;
-        arm(p, 0, target, MCONTROL | S | U | EXECUTE).word(jal(ZERO, (int) (target - p.here())));
-        p.at(target).word(addi(S1, S1, 1), spin());
-        p.at(HANDLER).word(spin());
-        Machine m = boot(p);
-
-        m.run(2_000);
+        Machine m = jumpToTrigger(true, MCONTROL | S | U | EXECUTE);
 
         assertThat(m.hart().x(S1)).isEqualTo(1);
-        assertThat(m.hart().pc()).isEqualTo(target + 4);
+        assertThat(m.hart().pc()).isEqualTo(TARGET + 4);
         assertThat(m.hart().readCsr(MCAUSE)).isZero();
     }
 
     @Test
     void inMModeATriggerFiresOnlyWhileTcontrolMteIsSet() {
-        Program p = prologue(false);
-        long target = RAM + 0x200;
-        arm(p, 0, target, MCONTROL | M | EXECUTE).word(jal(ZERO, (int) (target - p.here())));
-        p.at(target).word(addi(S1, S1, 1), spin());
-        p.at(HANDLER).word(spin());
-        Machine m = boot(p);
-
-        m.run(2_000);
+        Machine m = jumpToTrigger(false, MCONTROL | M | EXECUTE);
 
         assertThat(m.hart().x(S1)).as("mte is 0 at reset: no re-entry into M-mode handlers").isEqualTo(1);
         assertThat(m.hart().readCsr(MCAUSE)).isZero();
@@ -118,9 +114,8 @@ class TriggerTest {
     @Test
     void theTrapTurnsMteOffAndMretTurnsItBackOn() {
         Program p = prologue(true);
-        long target = RAM + 0x200;
-        arm(p, 0, target, MCONTROL | M | EXECUTE).word(jal(ZERO, (int) (target - p.here())));
-        p.at(target).word(addi(S1, S1, 1), csrr(A1, TCONTROL), spin());
+        arm(p, 0, TARGET, MCONTROL | M | EXECUTE).word(jal(ZERO, (int) (TARGET - p.here())));
+        p.at(TARGET).word(addi(S1, S1, 1), csrr(A1, TCONTROL), spin());
         p.at(HANDLER).word(csrr(A0, TCONTROL), csrr(T2, MEPC), addi(T2, T2, 4), csrw(MEPC, T2), mret());
         Machine m = boot(p);
 
