@@ -78,8 +78,31 @@ public class FtKvBench {
     }
 
     /** One measured slice of load on one server: its requests, their latencies (ns) and the servers' CPU and switches. */
-    record Slice(double seconds, int requests, long[] puts, long[] gets, long cpuNanos, long switches) {
+    /** {@code steal} and {@code iowait}: the host's CPU time in those states over the slice (fractions; NaN off Linux). */
+    record Slice(double seconds, int requests, long[] puts, long[] gets, long cpuNanos, long switches, double steal, double iowait) {
         double opsPerSec() { return requests / seconds; }
+    }
+
+    /** The host's CPU time by state from /proc/stat's "cpu" line (user nice system idle iowait irq softirq steal), or null. */
+    static long[] hostCpu() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) return Arrays.stream(line.substring(4).trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return null;
+    }
+
+    static final int IOWAIT = 4, STEAL = 7;
+
+    /** Of the host's CPU time between readings {@code a} and {@code b}, the fraction in state {@code state}. */
+    static double share(long[] a, long[] b, int state) {
+        if (a == null || b == null || a.length <= STEAL || b.length <= STEAL) return Double.NaN;
+        long total = 0;
+        for (int i = 0; i <= STEAL; i++) total += b[i] - a[i];
+        return total <= 0 ? Double.NaN : (double) (b[state] - a[state]) / total;
     }
 
     /** One closed-loop client's latencies, in nanoseconds. */
@@ -149,6 +172,7 @@ public class FtKvBench {
         /** {@code clients} closed-loop clients for {@code seconds}; the slice is kept if {@code measured}. */
         Slice load(ExecutorService pool, int clients, double seconds, boolean measured) throws Exception {
             long cpu0 = cpu(servers), sw0 = switches(servers);
+            long[] host0 = hostCpu();
             long t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9);
             List<Future<Latencies>> all = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
@@ -159,6 +183,7 @@ public class FtKvBench {
             for (Future<Latencies> f : all) each.add(f.get());
             long t1 = System.nanoTime();
             long cpu1 = cpu(servers), sw1 = switches(servers);
+            long[] host1 = hostCpu();
             long[] p = new long[each.stream().mapToInt(Latencies::np).sum()], g = new long[each.stream().mapToInt(Latencies::ng).sum()];
             int np = 0, ng = 0, n = 0;
             for (Latencies l : each) {
@@ -168,7 +193,8 @@ public class FtKvBench {
                 ng += l.ng();
                 n += l.requests();
             }
-            Slice s = new Slice((t1 - t0) / 1e9, n, p, g, cpu1 - cpu0, sw1 - sw0);
+            Slice s = new Slice((t1 - t0) / 1e9, n, p, g, cpu1 - cpu0, sw1 - sw0, share(host0, host1, STEAL),
+                    share(host0, host1, IOWAIT));
             if (measured) slices.add(s);
             served += n;
             return s;
@@ -186,6 +212,11 @@ public class FtKvBench {
 
         double cpuPerRequest() { return slices.stream().mapToLong(Slice::cpuNanos).sum() / 1e3 / requests(); }
         double switchesPerRequest() { return (double) slices.stream().mapToLong(Slice::switches).sum() / requests(); }
+
+        /** The host's steal or iowait share over the measured slices, weighted by their length. */
+        double hostShare(java.util.function.ToDoubleFunction<Slice> share) {
+            return slices.stream().mapToDouble(x -> share.applyAsDouble(x) * x.seconds()).sum() / seconds();
+        }
 
         /** Stops the guest and its processes. */
         void shutdown() throws Exception {
@@ -423,13 +454,13 @@ public class FtKvBench {
                         int i = (r + k) % all.length;
                         got[i] = all[i].load(pool, clients, seconds, true);
                     }
-                    StringBuilder line = new StringBuilder(String.format("%d clients, round %d: run %.0f/s (CPU/request %.0f us)", clients,
-                            r + 1, got[0].opsPerSec(), got[0].cpuNanos() / 1e3 / got[0].requests()));
+                    StringBuilder line = new StringBuilder(String.format("%d clients, round %d: run %.0f/s (CPU/request %.0f us, steal %.0f%%)",
+                            clients, r + 1, got[0].opsPerSec(), got[0].cpuNanos() / 1e3 / got[0].requests(), 100 * got[0].steal()));
                     for (int i = 1; i < all.length; i++) {
                         double ratio = got[i].opsPerSec() / got[0].opsPerSec();
                         rs.get(i - 1).add(ratio);
-                        line.append(String.format("; %s %.0f/s (%.2f, CPU/request %.0f us)", all[i].name, got[i].opsPerSec(), ratio,
-                                got[i].cpuNanos() / 1e3 / got[i].requests()));
+                        line.append(String.format("; %s %.0f/s (%.2f, CPU/request %.0f us, steal %.0f%%)", all[i].name, got[i].opsPerSec(),
+                                ratio, got[i].cpuNanos() / 1e3 / got[i].requests(), 100 * got[i].steal()));
                     }
                     System.err.println(line);
                 }
@@ -468,6 +499,14 @@ public class FtKvBench {
                             clientCounts[i], median(rs), rs.stream().map(x -> String.format("%.2f", x)).toList(), f == null ? ""
                                     : String.format("; FT sent %.2f batches per request", (double) f.batches() / sides.get(i)[k].served));
                 }
+            }
+            for (int i = 0; i < clientCounts.length; i++) {
+                StringBuilder host = new StringBuilder(String.format("host CPU stolen / in iowait while measured, %d client(s):", clientCounts[i]));
+                for (Side side : sides.get(i)) {
+                    host.append(String.format(" %s %.0f%% / %.0f%%;", side.name, 100 * side.hostShare(Slice::steal),
+                            100 * side.hostShare(Slice::iowait)));
+                }
+                System.out.println(host.substring(0, host.length() - 1) + " (a ratio measured under steal measures the host)");
             }
             System.out.println("requests/s, latencies, CPU/request and cs/req are over all the measured slices of a side; CPU/request and"
                     + " cs/req count the server processes (the primary and the backup under FT); log Mbit/s: bytes the primary sent to"
