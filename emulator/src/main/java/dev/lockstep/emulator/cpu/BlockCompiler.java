@@ -33,8 +33,8 @@ final class BlockCompiler {
      * hundred runs and then HotSpot's compilers, so it gains only if it runs thousands of times more. Linux's
      * boot shows the cost of translating earlier: when a block was translated after 24 runs within 128K
      * instructions or 1,024 in all, 2,106 blocks were, 1,432 of which then ran fewer than 1,000 times (4.5%
-     * of the translated blocks' runs). At 4,096 the boot took 2.6 s where it had taken 3.3-3.7 s (with the
-     * launcher's -XX:PerMethodTrapLimit=1; `bench` the same, within its noise).
+     * of the translated blocks' runs). At 4,096, with the launcher's -XX:PerMethodTrapLimit=1, the boot took
+     * 2.5 s where it had taken 4.05 s; `bench`, whose loops run millions of times, ~8% longer (docs/linux.md).
      */
     static final int THRESHOLD = Integer.getInteger("lockstep.jit.threshold", 4096);
 
