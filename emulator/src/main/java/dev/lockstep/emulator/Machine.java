@@ -149,7 +149,7 @@ public final class Machine {
         List<Hart> hs = new ArrayList<>();
         for (int i = 0; i < config.harts(); i++) {
             Hart h = new Hart(i, bus, clock);
-            if (config.harts() > 1) h.onSpin(this::spinning);
+            if (config.harts() > 1) h.onSpin(this::endTurn);
             hs.add(h);
         }
         this.harts = List.copyOf(hs);
@@ -554,12 +554,9 @@ public final class Machine {
     }
 
     /**
-     * The running hart spins, waiting for something (a lock, another hart's answer) that another hart must
-     * do: it executed PAUSE, or a WFI that does not wait. Its turn ends there rather than after the rest of
-     * its instructions.
+     * The running hart's turn ends after this instruction: it sent another hart an interrupt, or it spins
+     * (PAUSE, or a WFI that does not wait) on something another hart must do.
      */
-    private void spinning() { endTurn(); }
-
     private void endTurn() {
         yieldPending = true;
         hart.requestYield();

@@ -75,8 +75,7 @@ final class RunOptions {
     @Option(names = "--smp", paramLabel = "N", defaultValue = "1",
             description = "Harts (1 to " + MachineConfig.MAX_HARTS + ", default ${DEFAULT-VALUE}), as QEMU's -smp. They take "
                     + "turns of " + Machine.TURN + " instructions (shorter when one executes WFI or PAUSE or sends an IPI) and "
-                    + "share one "
-                    + "instruction number, so a multi-hart run replays exactly.")
+                    + "share one instruction number, so a multi-hart run replays exactly.")
     int smp;
 
     /**
