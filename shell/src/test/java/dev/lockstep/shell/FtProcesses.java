@@ -1,12 +1,11 @@
 // Test support for FT: lockstep roles as real JVM processes on loopback, their logs, and SIGKILL.
 package dev.lockstep.shell;
 
+import dev.lockstep.emulator.LoopbackPorts;
 import dev.lockstep.kvclient.KvClient;
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,10 +99,7 @@ final class FtProcesses implements AutoCloseable {
      * the pair is up.
      */
     KvPair startKvServerPair(KvClient client, String disk) throws IOException, InterruptedException {
-        int arbiterPort = freePort(), backupPort = freePort(), wire;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            wire = s.getLocalPort();
-        }
+        int arbiterPort = freePort(), backupPort = freePort(), wire = freePort();
         String arbiter = "tas://127.0.0.1:" + arbiterPort;
         String net = "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort();
         start("arbiter", "arbiter", "--listen", "" + arbiterPort, "--state", "arbiter.state").await("serving test-and-set", LIVENESS_MS);
@@ -121,11 +117,9 @@ final class FtProcesses implements AutoCloseable {
         return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    /** A port free on loopback right now. */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    /** A loopback port, TCP or UDP, for a child to bind: see {@link LoopbackPorts}. */
+    static int freePort() {
+        return LoopbackPorts.next();
     }
 
     @Override

@@ -4,9 +4,6 @@ package dev.lockstep.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.RandomAccessFile;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,11 +12,6 @@ class KvClientCommandTest {
     @TempDir
     Path dir;
 
-    private static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void theClientFollowsAPairWhoseBackupServesAtItsOwnAddress() throws Exception {
@@ -29,7 +21,7 @@ class KvClientCommandTest {
             f.setLength(1 << 20);
         }
         int arbiterPort = FtProcesses.freePort(), backupPort = FtProcesses.freePort();
-        int primaryEnd = freeUdpPort(), backupEnd = freeUdpPort(), clientEnd = freeUdpPort();
+        int primaryEnd = FtProcesses.freePort(), backupEnd = FtProcesses.freePort(), clientEnd = FtProcesses.freePort();
         String arbiter = "tas://127.0.0.1:" + arbiterPort;
         String[] ends = {"--kvserver", "127.0.0.1:" + primaryEnd + ",127.0.0.1:" + backupEnd, "--bind", "127.0.0.1:" + clientEnd,
                 "--give-up", "60000"};

@@ -4,9 +4,7 @@ package dev.lockstep.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lockstep.kvclient.KvClient;
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -33,7 +31,7 @@ class KvServerFailoverTest {
         }
         try (FtProcesses ft = new FtProcesses(dir);
              KvClient client = new KvClient().retryEvery(Duration.ofMillis(100)).giveUpAfter(Duration.ofMillis(LIVENESS_MS))) {
-            int arbiterPort = FtProcesses.freePort(), console = FtProcesses.freePort(), wire = freeUdpPort();
+            int arbiterPort = FtProcesses.freePort(), console = FtProcesses.freePort(), wire = FtProcesses.freePort();
             String arbiter = "tas://127.0.0.1:" + arbiterPort;
             String[] devices = {"--drive", "file=kv.img", "--netdev",
                     "dgram,local=127.0.0.1:" + wire + ",remote=127.0.0.1:" + client.localAddress().getPort()};
@@ -115,9 +113,4 @@ class KvServerFailoverTest {
         return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -3,13 +3,12 @@ package dev.lockstep.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lockstep.emulator.LoopbackPorts;
 import dev.lockstep.kvclient.KvClient;
 import dev.lockstep.replayer.Sessions;
 import dev.lockstep.traceformat.LogEntry;
 import dev.lockstep.traceformat.Trace;
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -32,7 +31,7 @@ class VirtioRecordReplayTest {
             f.setLength(1 << 20);
         }
         Path trace = dir.resolve("kv-trace");
-        int port = freeUdpPort();
+        int port = LoopbackPorts.next();
         CompletableFuture<Cli.Result> recording;
         try (KvClient client = new KvClient().retryEvery(Duration.ofMillis(200)).giveUpAfter(Duration.ofSeconds(60))) {
             recording = CompletableFuture.supplyAsync(() -> Cli.run("record", "-o", trace.toString(), "--rtc", "fixed:0",
@@ -93,11 +92,6 @@ class VirtioRecordReplayTest {
         assertThat(again.out()).as("a new run draws new bytes").isNotEqualTo(rec.out());
     }
 
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
-    }
 
     private static byte[] sha256(byte[] b) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(b);

@@ -1,6 +1,7 @@
 // Test support: the kvserver guest with a disk image and a dgram wire, on lockstep (in-process) or on QEMU.
 package dev.lockstep.emulator.kv;
 
+import dev.lockstep.emulator.LoopbackPorts;
 import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.MachineConfig;
 import dev.lockstep.emulator.Qemu;
@@ -17,7 +18,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +121,7 @@ public interface KvServers extends AutoCloseable {
         private final InetSocketAddress wire;
 
         QemuServer(Path disk, InetSocketAddress client) {
-            int port = freeUdpPort();
+            int port = LoopbackPorts.next(); // QEMU needs its local port on the command line
             wire = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
             String host = InetAddress.getLoopbackAddress().getHostAddress();
             List<String> cmd = List.of(Qemu.BINARY, "-M", "virt", "-m", "128M", "-nographic", "-bios", "none",
@@ -153,15 +153,6 @@ public interface KvServers extends AutoCloseable {
             }, "kvserver-qemu-console");
             reader.setDaemon(true);
             reader.start();
-        }
-
-        /** A port that was free a moment ago: QEMU needs its local port on the command line. */
-        private static int freeUdpPort() {
-            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
 
         @Override public InetSocketAddress wire() { return wire; }
