@@ -59,26 +59,67 @@ public final class Machine {
         STUCK,
         /** The running hart ({@link #hart()}) reached a debugger breakpoint; the instruction there has not run. */
         BREAKPOINT,
-        /** A debugger watchpoint was written; {@link #watchHit()} says where. The writing instruction has retired. */
+        /**
+         * A debugger watchpoint was hit; {@link #watchHit()} says where. A write has retired; a read has not
+         * happened yet: the machine stands before the reading instruction, which the next run executes.
+         */
         WATCHPOINT
     }
 
-    /** A write to watched memory: the physical range written and the pc of the instruction that wrote it. */
-    public record WatchHit(long pa, int size, long pc, long instret) {}
+    /** What a watchpoint watches: writes (gdb's watch), reads (rwatch) or both (awatch). */
+    public enum WatchKind {
+        WRITE, READ, ACCESS;
 
-    private final java.util.List<long[]> watches = new java.util.ArrayList<>();
+        public boolean writes() { return this != READ; }
+
+        public boolean reads() { return this != WRITE; }
+    }
+
+    /**
+     * An access to watched memory: the physical range, the pc of the instruction, and its number (its
+     * position once it has retired). {@code read} for a read, which stopped the run before the instruction.
+     */
+    public record WatchHit(long pa, int size, long pc, long instret, boolean read) {}
+
+    private record Watch(long pa, long len, WatchKind kind) {
+        boolean covers(long a, int size) { return a < pa + len && a + size > pa; }
+    }
+
+    private final java.util.List<Watch> watches = new java.util.ArrayList<>();
     private WatchHit watchHit;
+    /** The position of the read that stopped the last run: the next run lets it through (-1 for none). */
+    private long readResume = -1;
 
     /** Watches writes to physical RAM [pa, pa+len) (DMA included); a hit stops the run after the writing instruction. */
-    public void addWatchpoint(long pa, long len) {
-        watches.add(new long[] {pa, len});
-        bus.setWatch(pa, len, true);
+    public void addWatchpoint(long pa, long len) { addWatchpoint(pa, len, WatchKind.WRITE); }
+
+    /**
+     * Watches physical RAM [pa, pa+len). A write (DMA included) stops the run after the writing instruction;
+     * a read by a hart (loads, LR, an AMO's read, FP loads; not a device's DMA or the page-table walk) stops
+     * it before the reading instruction, and the next run goes through that read. While any read is
+     * watched, every data access takes the TLB's slow path.
+     */
+    public void addWatchpoint(long pa, long len, WatchKind kind) {
+        watches.add(new Watch(pa, len, kind));
+        if (kind.writes()) bus.setWatch(pa, len, true);
+        if (kind.reads()) {
+            for (Hart h : harts) h.watchReads(this::onWatchedRead);
+        }
+        readResume = -1;
     }
 
     public void clearWatchpoints() {
-        for (long[] w : watches) bus.setWatch(w[0], w[1], false);
+        boolean reads = false;
+        for (Watch w : watches) {
+            if (w.kind.writes()) bus.setWatch(w.pa, w.len, false);
+            reads |= w.kind.reads();
+        }
         watches.clear();
         if (tohost >= 0) bus.setWatch(tohost, 8, true);
+        if (reads) {
+            for (Hart h : harts) h.watchReads(null);
+        }
+        readResume = -1;
     }
 
     /** The watchpoint hit that stopped the last run, or null. */
@@ -368,6 +409,21 @@ public final class Machine {
         writeLoaded(new Loaded(address, data.clone(), 0));
     }
 
+    /** A hart's data read while reads are watched: a hit stops the run before the reading instruction. */
+    private boolean onWatchedRead(long pa, int size) {
+        long at = hart.instretNow();
+        if (at == readResume) return false; // the read that stopped the last run: this run goes through it
+        for (Watch w : watches) {
+            if (w.kind.reads() && w.covers(pa, size)) {
+                watchHit = new WatchHit(pa, size, hart.pcNow(), at + 1, true);
+                readResume = at;
+                hart.requestStop();
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Writes an image into RAM and remembers it for resets (a later image at the same address replaces it). */
     private void writeLoaded(Loaded l) {
         loaded.remove(l.address); // to the end: a reset writes the images again in the order they were last written
@@ -377,9 +433,9 @@ public final class Machine {
     }
 
     private boolean onWatchedWrite(long pa, int size) {
-        for (long[] w : watches) {
-            if (pa < w[0] + w[1] && pa + size > w[0]) {
-                watchHit = new WatchHit(pa, size, hart.pcNow(), hart.instretNow() + 1);
+        for (Watch w : watches) {
+            if (w.kind.writes() && w.covers(pa, size)) {
+                watchHit = new WatchHit(pa, size, hart.pcNow(), hart.instretNow() + 1, false);
                 hart.requestStop();
                 return true;
             }
@@ -711,6 +767,7 @@ public final class Machine {
             throw new SnapshotException("snapshot is of a machine with " + ((long) s.pages.length << Bus.PAGE_SHIFT)
                     + " bytes of RAM; this one has " + config.ramSize());
         }
+        readResume = -1; // a read at the same position after this is another visit: it stops again
         restoreCore(s.core);
         // A page still holding exactly what the last snapshot shares with this one need not be copied.
         Snapshot known = lastSnapshot;

@@ -1,6 +1,7 @@
 // `lockstep bench-debugger`: the time-travel debugger's costs on a long recording, as a table (bench/debugger.sh).
 package dev.lockstep.shell;
 
+import dev.lockstep.emulator.Machine;
 import dev.lockstep.shell.debug.Debugger;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Measures open, random seeks, reverse steps, a reverse continue to a far watchpoint, and resident memory. */
+/**
+ * Measures open, random seeks, reverse steps, a reverse continue to a far watchpoint (on writes, then on
+ * reads and writes), and resident memory.
+ */
 @Command(name = "bench-debugger", hidden = true, description = "Measure the debugger on a trace of bench/loop.S.")
 final class DebuggerBenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR")
@@ -61,6 +65,14 @@ final class DebuggerBenchCommand implements Callable<Integer> {
             long t = System.nanoTime();
             Debugger.Stop hit = dbg.rcont();
             double rc = secs(t);
+            // The same search with an access watch: the hit is the same write, but every load and store
+            // of the replay takes the TLB's slow path, where reads are checked.
+            dbg.deleteAll();
+            dbg.seek(from);
+            dbg.addWatchpoint(pa, 8, watch, null, Machine.WatchKind.ACCESS);
+            t = System.nanoTime();
+            Debugger.Stop accessHit = dbg.rcont();
+            double rcAccess = secs(t);
             System.out.printf("%-52s %s%n", "measurement", "result");
             System.out.printf("%-52s %,d%n", "recording length (instructions)", end);
             System.out.printf("%-52s %d%n", "checkpoints in the trace", dbg.replayer().trace().checkpoints().list().size());
@@ -70,6 +82,8 @@ final class DebuggerBenchCommand implements Callable<Integer> {
             System.out.printf("%-52s %.1f ms (max %.1f)%n", "rstep after such a seek, median of " + samples, median(rsteps) * 1e3,
                     Collections.max(rsteps) * 1e3);
             System.out.printf("%-52s %.3f s (%,d instructions back)%n", "rcontinue to a watchpoint hit", rc, from - hit.instret());
+            System.out.printf("%-52s %.3f s (%,d instructions back)%n", "the same with awatch (reads checked too)", rcAccess,
+                    from - accessHit.instret());
             System.out.printf("%-52s %d points, %,d bytes%n", "in-memory resume points", dbg.timeTravel().points(),
                     dbg.timeTravel().residentBytes());
             return 0;

@@ -80,6 +80,34 @@ class DebuggerSessionTest {
     }
 
     @Test
+    void aReadWatchStopsAfterEachLoadOfTheCounterAndReverseContinueComesBackBeforeIt() {
+        Cli.Result r = session("seek 2000000", "rwatch shared", "info", "continue", "continue", "rcontinue", "rcontinue");
+
+        assertThat(r.out()).containsPattern("watchpoint 1 on 8 bytes at pa 0x[0-9a-f]+ \\(shared\\), on reads");
+        List<String> readers = all(r.out(), "watchpoint 1 \\(shared\\): 8-byte read of 0x[0-9a-f]+ by the instruction at "
+                + "\\[([0-9,]+)\\] 0x[0-9a-f]+ <thread_main\\+\\d+>: ld ");
+        assertThat(readers).hasSize(4);
+        long first = number(readers.get(0)), second = number(readers.get(1));
+        assertThat(second).as("the next continue goes through the read it stopped at").isGreaterThan(first);
+        assertThat(readers.subList(2, 4)).containsExactly(readers.get(1), readers.get(0));
+        // Forward, after the load; backward, before it (as with writes).
+        List<Long> at = all(r.out(), "\\n\\[([0-9,]+)\\] M ").stream().map(DebuggerSessionTest::number).toList();
+        assertThat(at).containsExactly(2_000_000L, first + 1, second + 1, second, first);
+        assertThat(r.out()).contains("; you are before the read");
+    }
+
+    @Test
+    void anAccessWatchStopsAtTheLoadAndTheStoreOfAnIncrement() {
+        Cli.Result r = session("seek 2000000", "awatch shared", "continue", "continue", "continue");
+
+        List<String> kinds = all(r.out(), "8-byte (read of|write to) 0x");
+        assertThat(kinds).hasSize(3).contains("read of", "write to");
+        assertThat(r.out()).contains("old value 0x");
+    }
+
+    private static long number(String s) { return Long.parseLong(s.replace(",", "")); }
+
+    @Test
     void lastWriteNamesTheWritingInstructionAndStaysPut() {
         Cli.Result r = session("seek end", "last-write shared", "where");
 
@@ -180,7 +208,7 @@ class DebuggerSessionTest {
     void helpExplainsEveryCommand() {
         Cli.Result r = session("help", "help last-write", "help x");
 
-        for (String c : List.of("info", "where", "seek", "step", "rstep", "next", "rnext", "break", "watch", "continue", "rcontinue",
+        for (String c : List.of("info", "where", "seek", "step", "rstep", "next", "rnext", "break", "watch", "rwatch", "awatch", "continue", "rcontinue",
                 "delete", "regs", "csr", "x/FMT", "disas", "events", "console", "diff", "last-write", "bookmark", "goto")) {
             assertThat(r.out()).contains("\n  " + c);
         }

@@ -114,4 +114,24 @@ class GdbStubTest {
         assertThat(g).contains("= 3\n"); // $priv: machine mode
         assertThat(g).doesNotContain("Remote connection closed").doesNotContain("Couldn't");
     }
+
+    /** rwatch and awatch (Z3, Z4): gdb stops where the REPL's rwatch does, with the kind of hit it asked for. */
+    @Test
+    void gdbReadAndAccessWatchpointsStopWhereTheReplDoes() throws Exception {
+        assumeTrue(dev.lockstep.emulator.TestGuests.onPath("gdb-multiarch"), "gdb-multiarch is not installed (apt-get install gdb-multiarch); skipping the gdb test");
+        Path trace = Recordings.racy(Recordings.BROKEN_RTC);
+
+        String g = runGdb(trace, List.of("rwatch *(long *)&shared", "continue", "monitor when", "delete",
+                "awatch *(long *)&shared", "continue", "continue", "monitor when", "reverse-continue", "monitor when"));
+        Cli.Result repl = Cli.runWithInput(String.join("\n", "rwatch shared", "continue", "delete", "awatch shared", "continue",
+                "continue", "rcontinue") + "\n", "shell", trace.toString());
+
+        assertThat(g).contains("Hardware read watchpoint 1: *(long *)&shared", "Hardware access (read/write) watchpoint 2: *(long *)&shared");
+        assertThat(g).contains("Value = ");
+        List<String> when = all(g, "instruction (\\d+)\\n");
+        List<String> replAt = all(repl.out(), "\\n\\[([0-9,]+)\\] M ").stream().map(s -> s.replace(",", "")).toList();
+        assertThat(replAt).hasSize(4);
+        assertThat(when).containsExactly(replAt.get(0), replAt.get(2), replAt.get(3));
+        assertThat(g).doesNotContain("Remote connection closed").doesNotContain("Couldn't").doesNotContain("does not support");
+    }
 }

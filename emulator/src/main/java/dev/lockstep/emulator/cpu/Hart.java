@@ -65,7 +65,7 @@ public final class Hart {
     /** Effective-privilege contexts folded into TLB tags (low 12 bits of a page address are free). */
     long ctxData, ctxFetch;
     /**
-     * In ctxData while a load or store trigger is armed: entries filled before then do not match, and none
+     * In ctxData while a load or store trigger or a read watch is armed: entries filled before then do not match, and none
      * are filled meanwhile, so every data access misses the TLB and passes the trigger check on its way.
      */
     private static final long CTX_WATCHED = 1 << 5;
@@ -282,6 +282,25 @@ public final class Hart {
         running = b;
         execute(b, (int) Math.min(n, Math.min(target, timerDeadline) - instret));
         return true;
+    }
+
+    /** Hears the data reads of a hart whose reads are watched; true stops the hart before the read. */
+    public interface ReadWatch {
+        boolean onRead(long pa, int size);
+    }
+
+    private ReadWatch readWatch;
+
+    /**
+     * Reports every data read (loads, LR, the read of an AMO, FP loads; not the page-table walk) to
+     * {@code watch} once translated, or stops reporting with null. While reads are watched, every data
+     * access takes the TLB's slow path, as with an armed load trigger; nothing is slower otherwise. When
+     * the watch answers true the hart stops before the reading instruction, with nothing of it done: the
+     * run ends as a {@link #requestStop} ends it, which the watch is expected to have called.
+     */
+    public void watchReads(ReadWatch watch) {
+        readWatch = watch;
+        updateTranslation();
     }
 
     /** Execute triggers changed: the run loop looks at pcs; load and store triggers take the TLB's slow path. */
@@ -859,10 +878,15 @@ public final class Hart {
         return storeMiss(va, size);
     }
 
-    /** A TLB miss, and every access while a load or store trigger is armed: a trigger fires before any fault. */
+    /**
+     * A TLB miss, and every access while a load or store trigger or a read watch is armed: a trigger fires
+     * before any fault, a read watch after translation and before the read.
+     */
     private long loadMiss(long va, int size) {
         if (triggers.onData()) triggers.checkAccess(va, size, Triggers.LOAD);
-        return mmu.translate(va, Priv.LOAD);
+        long pa = mmu.translate(va, Priv.LOAD);
+        if (readWatch != null && readWatch.onRead(pa, size)) throw trap.set(Trap.WATCH_STOP, va);
+        return pa;
     }
 
     private long storeMiss(long va, int size) {
@@ -884,7 +908,7 @@ public final class Hart {
     }
 
     void tlbInsert(int access, long va, long pa) {
-        if (access != Priv.FETCH && triggers.onData()) return; // see CTX_WATCHED
+        if (access != Priv.FETCH && (ctxData & CTX_WATCHED) != 0) return; // see CTX_WATCHED
         int i = (int) (va >>> 12) & (TLB_SIZE - 1);
         long page = pa & ~0xfffL;
         switch (access) {
@@ -907,7 +931,7 @@ public final class Hart {
         boolean paging = (csr.satp >>> 60) != 0;
         boolean pmpM = mmu.pmpLocksMachine();
         boolean pmpAny = mmu.pmpActive();
-        boolean watched = triggers.onData();
+        boolean watched = triggers.onData() || readWatch != null;
         dataBare = !watched && (dataPriv == Priv.M ? !pmpM : !paging && !pmpAny);
         fetchBare = priv == Priv.M ? !pmpM : !paging && !pmpAny;
         long sumMxr = (csr.mstatus >>> 18) & 3;
@@ -919,6 +943,10 @@ public final class Hart {
     // ------------------------------------------------------------------ traps and interrupts
 
     void takeTrap(long cause, long tval, long epc) {
+        if (cause == Trap.WATCH_STOP) { // nothing happened to the guest: it stands before the reading instruction
+            pc = epc;
+            return;
+        }
         waiting = false;
         if (instret == lastTrapInstret) {
             if (++trapsWithoutRetiring >= STUCK_TRAPS) {

@@ -9,6 +9,11 @@ final class Trap extends RuntimeException {
     static final int INSN_MISALIGNED = 0, INSN_ACCESS = 1, ILLEGAL_INSN = 2, BREAKPOINT = 3, LOAD_MISALIGNED = 4,
             LOAD_ACCESS = 5, STORE_MISALIGNED = 6, STORE_ACCESS = 7, ECALL_U = 8, ECALL_S = 9, ECALL_M = 11,
             INSN_PAGE_FAULT = 12, LOAD_PAGE_FAULT = 13, STORE_PAGE_FAULT = 15;
+    /**
+     * Not a RISC-V cause: a debugger's read watchpoint stops the hart before the reading instruction, which
+     * unwinds as a trap does and then leaves the guest's state as it was (see {@link Hart#watchReads}).
+     */
+    static final int WATCH_STOP = 64;
 
     long cause;
     long tval;

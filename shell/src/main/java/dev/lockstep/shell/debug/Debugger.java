@@ -27,10 +27,15 @@ public final class Debugger implements AutoCloseable {
     public record Breakpoint(int id, long pc, String label, Condition condition) {}
 
     /**
-     * A write watchpoint on physical RAM [pa, pa+len); {@code label} is how the user named it. With a
-     * condition it stops only at writes whose old and new values (the first 8 bytes) satisfy it.
+     * A watchpoint on physical RAM [pa, pa+len), on writes, reads or both; {@code label} is how the user
+     * named it. With a condition it stops only at accesses whose old and new values (the first 8 bytes)
+     * satisfy it (a read leaves them equal).
      */
-    public record Watchpoint(int id, long pa, long len, String label, Condition condition) {}
+    public record Watchpoint(int id, long pa, long len, String label, Condition condition, Machine.WatchKind kind) {
+        public Watchpoint(int id, long pa, long len, String label, Condition condition) {
+            this(id, pa, len, label, condition, Machine.WatchKind.WRITE);
+        }
+    }
 
     /**
      * {@code new <= old}, {@code $sp == 0x80008cd0}, {@code a0 != 0}: compares a watched value before and
@@ -90,13 +95,14 @@ public final class Debugger implements AutoCloseable {
 
     /**
      * Where a run or search stopped: the reason, the breakpoint or watchpoint id (0 for none), and for a
-     * watchpoint the write (physical address, size, writer's pc) and the writing instruction's number.
+     * watchpoint the access (physical address, size, the accessing instruction's pc), the position before
+     * that instruction, and whether it was a read.
      */
     public record Stop(Reason reason, long instret, int id, long writePa, int writeSize, long writerPc, long writerInstret,
-                       long oldValue, long newValue) {
-        static Stop of(Reason r, long instret) { return new Stop(r, instret, 0, 0, 0, 0, -1, 0, 0); }
+                       long oldValue, long newValue, boolean read) {
+        static Stop of(Reason r, long instret) { return new Stop(r, instret, 0, 0, 0, 0, -1, 0, 0, false); }
 
-        static Stop breakpoint(long instret, int id) { return new Stop(Reason.BREAKPOINT, instret, id, 0, 0, 0, -1, 0, 0); }
+        static Stop breakpoint(long instret, int id) { return new Stop(Reason.BREAKPOINT, instret, id, 0, 0, 0, -1, 0, 0, false); }
     }
 
     private final Path dir;
@@ -245,8 +251,13 @@ public final class Debugger implements AutoCloseable {
     }
 
     public Watchpoint addWatchpoint(long pa, long len, String label, Condition condition) {
+        return addWatchpoint(pa, len, label, condition, Machine.WatchKind.WRITE);
+    }
+
+    /** A watchpoint on writes, reads (loads, LR, AMOs; not DMA) or both to physical RAM [pa, pa+len). */
+    public Watchpoint addWatchpoint(long pa, long len, String label, Condition condition, Machine.WatchKind kind) {
         checkRam(pa, len);
-        Watchpoint w = new Watchpoint(nextId++, pa, len, label, condition);
+        Watchpoint w = new Watchpoint(nextId++, pa, len, label, condition, kind);
         watchpoints.put(w.id, w);
         return w;
     }
@@ -292,7 +303,7 @@ public final class Debugger implements AutoCloseable {
         machine().clearWatchpoints();
         Map<Watchpoint, Long> values = new java.util.IdentityHashMap<>();
         for (Watchpoint w : ranges) {
-            machine().addWatchpoint(w.pa, w.len);
+            machine().addWatchpoint(w.pa, w.len, w.kind);
             values.put(w, value(w));
         }
         return values;
@@ -308,17 +319,18 @@ public final class Debugger implements AutoCloseable {
     }
 
     /**
-     * The stop a write makes, or null if every watchpoint it touches has a condition that rejects it.
-     * {@code values} holds each watchpoint's value before the write and is updated.
+     * The stop an access makes, or null if every watchpoint it touches has a condition that rejects it.
+     * {@code values} holds each watchpoint's value before a write and is updated.
      */
     private Stop watchStop(Machine.WatchHit h, List<Watchpoint> ranges, Map<Watchpoint, Long> values, long position) {
         Stop stop = null;
         for (Watchpoint w : ranges) {
             if (h.pa() >= w.pa + w.len || h.pa() + h.size() <= w.pa) continue;
+            if (h.read() ? !w.kind.reads() : !w.kind.writes()) continue;
             long old = values.get(w), now = value(w);
             values.put(w, now);
             if (stop == null && (w.condition == null || w.condition.test(symbols, old, now))) {
-                stop = new Stop(Reason.WATCHPOINT, position, w.id, h.pa(), h.size(), h.pc(), h.instret() - 1, old, now);
+                stop = new Stop(Reason.WATCHPOINT, position, w.id, h.pa(), h.size(), h.pc(), h.instret() - 1, old, now, h.read());
             }
         }
         return stop;
@@ -339,7 +351,7 @@ public final class Debugger implements AutoCloseable {
 
     /**
      * Replays forward until a watchpoint hit or a breakpoint stop that {@code accept} makes, or {@code limit}.
-     * A watchpoint stop is after the writing instruction, with the entries of that instruction number applied.
+     * A watchpoint stop is after the accessing instruction, with the entries of that instruction number applied.
      */
     private Stop forward(Set<Long> pcs, List<Watchpoint> ranges, BreakFilter accept, long limit) {
         if (now() >= limit) return Stop.of(Reason.END, now());
@@ -353,10 +365,13 @@ public final class Debugger implements AutoCloseable {
                     if (b != null) return b;
                     running().resumeFromBreakpoint();
                 } else if (s == Replayer.Stop.WATCHPOINT) {
-                    Stop w = watchStop(machine().watchHit(), ranges, values, now());
+                    Machine.WatchHit h = machine().watchHit();
+                    Stop w = watchStop(h, ranges, values, h.instret());
                     if (w != null) {
                         disarm();
-                        tt.run(now()); // apply the entries stamped with this number, as at any other position
+                        // A read stopped before its instruction: run it. Either way, apply the entries stamped
+                        // with its number, as at any other position.
+                        tt.run(h.instret());
                         return w;
                     }
                 } else {
@@ -371,7 +386,7 @@ public final class Debugger implements AutoCloseable {
     /**
      * The latest watchpoint hit or breakpoint stop that {@code accept} makes before now: replays the interval between each resume point
      * and the one after it, latest first, collecting stops, and seeks to the last one found. A watchpoint
-     * hit is placed before the writing instruction (as gdb's reverse execution has it). If none is found
+     * hit is placed before the accessing instruction (as gdb's reverse execution has it). If none is found
      * the debugger ends at instruction 0.
      */
     private Stop backward(Set<Long> pcs, List<Watchpoint> ranges, BreakFilter accept) {

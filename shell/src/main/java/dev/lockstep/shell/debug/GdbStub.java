@@ -23,7 +23,7 @@ import java.util.TreeMap;
 
 /**
  * A gdb remote stub for one connection: a riscv64 target description with FP registers and CSRs,
- * g/G p/P m/M, Z0/z0 (and Z1) breakpoints, Z2/z2 write watchpoints, c/s and vCont, reverse bc/bs,
+ * g/G p/P m/M, Z0/z0 (and Z1) breakpoints, Z2-Z4 write, read and access watchpoints, c/s and vCont, reverse bc/bs,
  * and {@code monitor} commands that run in the debugger's REPL ({@code monitor when}, {@code monitor
  * seek N}, {@code monitor last-write ADDR}...). Register numbers are gdb's riscv ones: x0-x31 0-31,
  * pc 32, f0-f31 33-64, CSR n at 65+n, the privilege mode at 65+4096.
@@ -33,7 +33,19 @@ public final class GdbStub implements AutoCloseable {
     private final Debugger dbg;
     private final ServerSocket server;
     private final Map<Long, Integer> breakIds = new HashMap<>();
-    private final Map<Integer, Long> watchAddress = new HashMap<>();
+    /** gdb's watchpoints by debugger id: the virtual address gdb named and what it watches. */
+    private final Map<Integer, GdbWatch> gdbWatches = new HashMap<>();
+
+    private record GdbWatch(long va, Machine.WatchKind kind) {
+        /** The stop reply's reason for a hit: gdb matches it against the kind it asked for. */
+        String reason() {
+            return switch (kind) {
+                case WRITE -> "watch";
+                case READ -> "rwatch";
+                case ACCESS -> "awatch";
+            };
+        }
+    }
     private final String targetXml;
     private boolean noAck;
 
@@ -198,8 +210,9 @@ public final class GdbStub implements AutoCloseable {
             case BREAKPOINT -> "T05swbreak:;" + thread();
             case WATCHPOINT -> {
                 dbg.timeTravel().seek(forward ? s.writerInstret() : s.writerInstret() + 1);
-                Long va = watchAddress.get(s.id());
-                yield String.format("T05watch:%x;", va != null ? va : s.writePa()) + thread();
+                GdbWatch w = gdbWatches.get(s.id());
+                yield w != null ? String.format("T05%s:%x;", w.reason(), w.va) + thread()
+                        : String.format("T05watch:%x;", s.writePa()) + thread();
             }
             case END -> "T05replaylog:end;" + thread();
             case START -> "T05replaylog:begin;" + thread();
@@ -353,19 +366,20 @@ public final class GdbStub implements AutoCloseable {
                 }
                 return "OK";
             }
-            case 2 -> {
+            case 2, 3, 4 -> {
+                Machine.WatchKind what = type == 2 ? Machine.WatchKind.WRITE : type == 3 ? Machine.WatchKind.READ : Machine.WatchKind.ACCESS;
+                if (!insert) {
+                    gdbWatches.entrySet().removeIf(e -> e.getValue().va == addr && e.getValue().kind == what && dbg.delete(e.getKey()));
+                    return "OK";
+                }
                 long pa = dbg.memory().translate(addr);
                 if (pa == -1) return "E01";
-                if (insert) {
-                    int id = dbg.addWatchpoint(pa, kind, String.format("gdb 0x%x", addr), null).id();
-                    watchAddress.put(id, addr);
-                } else {
-                    watchAddress.entrySet().removeIf(e -> e.getValue() == addr && dbg.delete(e.getKey()));
-                }
+                int id = dbg.addWatchpoint(pa, kind, String.format("gdb 0x%x", addr), null, what).id();
+                gdbWatches.put(id, new GdbWatch(addr, what));
                 return "OK";
             }
             default -> {
-                return ""; // read and access watchpoints: not supported (gdb falls back or says so)
+                return ""; // unknown kind of point: gdb says the target does not support it
             }
         }
     }

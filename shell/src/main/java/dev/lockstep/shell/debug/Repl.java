@@ -2,6 +2,7 @@
 package dev.lockstep.shell.debug;
 
 import dev.lockstep.emulator.LockstepException;
+import dev.lockstep.emulator.Machine;
 import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.isa.CsrNames;
 import dev.lockstep.emulator.isa.Disassembler;
@@ -123,7 +124,14 @@ public final class Repl {
                 this::breakCmd);
         def("watch", "watch [-p] ADDR [LEN] [if COND]", "Stop at writes to LEN bytes (default 8) at a virtual address (or "
                 + "physical with -p), DMA included. Forward, the stop is after the write; backward, before it. COND compares "
-                + "the value before and after the write: 'if new <= old' stops only where a counter fails to grow.", this::watch);
+                + "the value before and after the write: 'if new <= old' stops only where a counter fails to grow.",
+                a -> watch(Machine.WatchKind.WRITE, a));
+        def("rwatch", "rwatch [-p] ADDR [LEN] [if COND]", "Stop at reads of LEN bytes (default 8) at a virtual address (or "
+                + "physical with -p) by the harts: loads, LR, the read of an AMO, FP loads (not a device's DMA, nor the "
+                + "page-table walk). Forward, the stop is after the reading instruction; backward, before it. While one is set "
+                + "every memory access takes the slow path, so runs are slower.", a -> watch(Machine.WatchKind.READ, a));
+        def("awatch", "awatch [-p] ADDR [LEN] [if COND]", "Stop at reads and writes of LEN bytes (default 8) at an "
+                + "address: rwatch and watch in one.", a -> watch(Machine.WatchKind.ACCESS, a));
         def("continue,c", "continue", "Run forward to the next breakpoint or watchpoint hit, or the end.", a -> stop(dbg.cont()));
         def("rcontinue,rc", "rcontinue", "Run backward to the previous breakpoint or watchpoint hit, or the start.",
                 a -> stop(dbg.rcont()));
@@ -207,10 +215,12 @@ public final class Repl {
             case BREAKPOINT -> out.printf("breakpoint %d%n", s.id());
             case WATCHPOINT -> {
                 Debugger.Watchpoint w = dbg.watchpoints().stream().filter(x -> x.id() == s.id()).findFirst().orElse(null);
-                out.printf("watchpoint %d (%s): %d-byte write to 0x%x by the instruction at [%,d] %s%n", s.id(),
-                        w == null ? "" : w.label(), s.writeSize(), s.writePa(), s.writerInstret(), instructionAt(s.writerPc()));
-                out.printf("  old value 0x%x (%d), new value 0x%x (%d)%s%n", s.oldValue(), s.oldValue(), s.newValue(),
-                        s.newValue(), s.instret() == s.writerInstret() ? "; you are before the write" : "");
+                out.printf("watchpoint %d (%s): %d-byte %s 0x%x by the instruction at [%,d] %s%n", s.id(),
+                        w == null ? "" : w.label(), s.writeSize(), s.read() ? "read of" : "write to", s.writePa(),
+                        s.writerInstret(), instructionAt(s.writerPc()));
+                String where = s.instret() == s.writerInstret() ? "; you are before the " + (s.read() ? "read" : "write") : "";
+                if (s.read()) out.printf("  value 0x%x (%d)%s%n", s.newValue(), s.newValue(), where);
+                else out.printf("  old value 0x%x (%d), new value 0x%x (%d)%s%n", s.oldValue(), s.oldValue(), s.newValue(), s.newValue(), where);
             }
             case END -> out.printf("end of the recording%s%n", dbg.replayer().end() != null
                     ? " (" + dbg.replayer().end().reason() + ", exit code " + dbg.replayer().end().exitCode() + ")" : "");
@@ -251,8 +261,8 @@ public final class Repl {
             out.printf("breakpoint %d at 0x%x %s%s%n", b.id(), b.pc(), b.label(), b.condition() == null ? "" : " if " + b.condition());
         }
         for (Debugger.Watchpoint w : dbg.watchpoints()) {
-            out.printf("watchpoint %d on %d bytes at pa 0x%x (%s)%s%n", w.id(), w.len(), w.pa(), w.label(),
-                    w.condition() == null ? "" : " if " + w.condition());
+            out.printf("watchpoint %d on %d bytes at pa 0x%x (%s)%s%s%n", w.id(), w.len(), w.pa(), w.label(),
+                    w.condition() == null ? "" : " if " + w.condition(), kindNote(w.kind()));
         }
         dbg.bookmarks().forEach((k, v) -> out.printf("bookmark %s = %,d%n", k, v));
         out.printf("resume points: %d in memory (%,d bytes), %d checkpoints in the trace%n", dbg.timeTravel().points(),
@@ -312,7 +322,21 @@ public final class Repl {
         out.printf("breakpoint %d at %s%s%n", b.id(), instructionAt(pc), cond == null ? "" : " if " + cond);
     }
 
-    private void watch(String[] a) {
+    /** How a watchpoint's line says what it watches: writes go unsaid, as they always have. */
+    private static String kindNote(Machine.WatchKind kind) {
+        return switch (kind) {
+            case WRITE -> "";
+            case READ -> ", on reads";
+            case ACCESS -> ", on reads and writes";
+        };
+    }
+
+    private void watch(Machine.WatchKind kind, String[] a) {
+        String name = switch (kind) {
+            case WRITE -> "watch";
+            case READ -> "rwatch";
+            case ACCESS -> "awatch";
+        };
         boolean physical = a.length > 0 && a[0].equals("-p");
         String[] r = physical ? Arrays.copyOfRange(a, 1, a.length) : a;
         Debugger.Condition cond = null;
@@ -321,15 +345,17 @@ public final class Repl {
             cond = Debugger.Condition.parse(String.join(" ", Arrays.copyOfRange(r, ifAt + 1, r.length)), dbg.symbols());
             r = Arrays.copyOfRange(r, 0, ifAt);
         }
-        need(r, 1, "watch [-p] ADDR [LEN] [if COND]");
+        need(r, 1, name + " [-p] ADDR [LEN] [if COND]");
         long addr = dbg.symbols().parse(r[0]);
         long len = r.length > 1 ? number(r[1]) : 8;
         long pa = physical ? addr : dbg.memory().translate(addr);
-        if (pa == -1) throw new DebugException(String.format("virtual address 0x%x is not mapped now (use watch -p for a physical one)", addr));
-        Debugger.Watchpoint w = dbg.addWatchpoint(pa, len, r[0], cond);
-        out.printf("watchpoint %d on %d bytes at %s0x%x %s%s%s%n", w.id(), len, physical ? "pa " : "", addr,
+        if (pa == -1) {
+            throw new DebugException(String.format("virtual address 0x%x is not mapped now (use %s -p for a physical one)", addr, name));
+        }
+        Debugger.Watchpoint w = dbg.addWatchpoint(pa, len, r[0], cond, kind);
+        out.printf("watchpoint %d on %d bytes at %s0x%x %s%s%s%s%n", w.id(), len, physical ? "pa " : "", addr,
                 dbg.symbols().describe(addr), !physical && pa != addr ? String.format(" (pa 0x%x)", pa) : "",
-                cond == null ? "" : " if " + cond);
+                cond == null ? "" : " if " + cond, kindNote(kind));
     }
 
     private void delete(String[] a) {
