@@ -5,9 +5,11 @@ import dev.lockstep.emulator.Machine;
 import dev.lockstep.replayer.Sessions;
 import dev.lockstep.emulator.io.HostInputQueue;
 import dev.lockstep.emulator.run.LiveRunner;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Runs a guest live. Exit status is the guest's (sifive_test or tohost). */
@@ -33,9 +35,19 @@ final class RunCommand implements Callable<Integer> {
             description = "The guest ELF image to run (the same as --kernel GUEST without --bios).")
     String guest;
 
+    @Option(names = "--signature", paramLabel = "FILE", description = {"When the run ends, write the memory from the "
+            + "GUEST's begin_signature symbol to its end_signature to FILE, a hex line per granule, the most significant "
+            + "byte first: riscv-arch-test's signature, as spike's +signature=FILE writes it (the test ends by writing tohost)."})
+    Path signature;
+
+    @Option(names = "--signature-granularity", paramLabel = "BYTES", defaultValue = "4",
+            description = "Bytes per line of --signature: 1, 2, 4 (the default) or 8.")
+    int signatureGranularity;
+
     @Override
     public Integer call() throws Exception {
         Sessions.Spec spec = options.spec(guest, "run");
+        Signature sig = signature == null ? null : Signature.of(signature, spec.elfName(), spec.elf(), signatureGranularity);
         HostDevices.applyJournal(options, msg -> System.err.println("lockstep: " + msg));
         HostInputQueue queue = new HostInputQueue();
         // SIGINT or SIGTERM (kill, timeout, Ctrl-C where the terminal is not raw) ends the run as Ctrl-A X does:
@@ -47,10 +59,12 @@ final class RunCommand implements Callable<Integer> {
                 m.setOutput(devices.route(console));
                 if (devices.feedsInput()) console.notLastSource();
                 spec.bootInto(m);
-                return runLive(m, queue, console, options, signal, new LiveRunner.Hooks() {
+                int status = runLive(m, queue, console, options, signal, new LiveRunner.Hooks() {
                     @Override
                     public void afterQuantum(Machine machine) { console.flush(); }
                 });
+                if (sig != null) sig.write(m); // however the run ended: a test cut short shows how far it got
+                return status;
             }
         }
     }
