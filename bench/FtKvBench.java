@@ -409,7 +409,7 @@ public class FtKvBench {
         int[] clientCounts = Arrays.stream((a.size() > 2 ? a.get(2) : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
         int rounds = a.size() > 3 ? Integer.parseInt(a.get(3)) : 5;
         // Under FT two JVMs compile the emulator (and the trace's code) while sharing the cores: ~15 s here.
-        double warmup = a.size() > 4 ? Double.parseDouble(a.get(4)) : 15;
+        double warmup = a.size() > 4 ? Double.parseDouble(a.get(4)) : 40;
         dir = Files.createTempDirectory("ftkvbench");
         disks = a.size() > 5 ? Files.createTempDirectory(Path.of(a.get(5)), "ftkvbench") : dir;
         int cpus = Runtime.getRuntime().availableProcessors();

@@ -7,7 +7,7 @@
 #                                                          --durability, default both), all up side
 #                                                          by side and loaded in turn, ROUNDS slices of SECONDS each,
 #                                                          for each number of closed-loop clients (default 10 s, 1,8,
-#                                                          5 rounds, 15 s warm-up; disk images in a temporary directory,
+#                                                          5 rounds, 40 s warm-up; disk images in a temporary directory,
 #                                                          or DISK_DIR, e.g. /dev/shm to leave the disk's latency out;
 #                                                          --pin: primary and backup on separate halves of the CPUs,
 #                                                          as on two hosts; --netns: primary, backup and clients
