@@ -201,7 +201,7 @@ public final class Machine {
         add(RTC_BASE, new GoldfishRtc(n -> this.input.wallClockNanos(n), this::instretNow));
         add(CLINT_BASE, new Clint(harts, clock, this::instretNow, this::interprocessorInterrupt));
         add(UART_BASE, uart);
-        this.plic = new Plic(harts);
+        this.plic = new Plic(harts, this::externalInterrupt);
         add(PLIC_BASE, plic);
         uart.connect(plic.line(VirtDeviceTree.UART_IRQ));
         for (int i = 0; i < VirtioMmio.SLOTS; i++) {
@@ -607,6 +607,19 @@ public final class Machine {
     private void interprocessorInterrupt(int k) {
         if (harts.size() == 1 || harts.get(k) == hart) return;
         endTurn();
+    }
+
+    /**
+     * The PLIC raised an external interrupt for hart {@code k}. If {@code k} waits in WFI for it while
+     * another hart has the turn, that turn ends (after this instruction, or before the next run when a
+     * device raised it between runs), so {@code k} takes the interrupt now instead of up to a turn later.
+     * Devices raise lines at entries' instruction numbers or on the guest's own accesses, and the yield is
+     * saved with the turn, so replays interleave alike.
+     */
+    private void externalInterrupt(int k) {
+        if (harts.size() == 1) return;
+        Hart h = harts.get(k);
+        if (h != hart && h.woken()) endTurn();
     }
 
     /**

@@ -169,6 +169,43 @@ class MultiHartTest {
         assertThat(spinnerInstructions(Asm.wfi(), translate)).as("a WFI that polls ends the turn").isLessThan(1_000);
     }
 
+    /**
+     * Hart 1 waits in WFI for an external interrupt while hart 0 spins through its turns; the PLIC raises
+     * the UART's line for hart 1 5,000 instructions into one of hart 0's turns. Hart 1 takes it within a
+     * few instructions, not when hart 0's turn ends.
+     */
+    @ParameterizedTest(name = "translated: {0}")
+    @ValueSource(booleans = {true, false})
+    void anExternalInterruptForAWaitingHartEndsTheRunningHartsTurn(boolean translate) {
+        final int t3 = 28, mie = 0x304, mstatus = 0x300, mcause = 0x342, minstret = 0xb02, handler = 128;
+        Asm.Program p = new Asm.Program(Machine.RAM_BASE);
+        p.word(Asm.bne(Asm.A0, Asm.ZERO, 64), Asm.spin()); // hart 0 spins; hart 1 goes to +64
+        p.at(Machine.RAM_BASE + 64);
+        p.word(Asm.auipc(t3, 0), Asm.addi(t3, t3, handler - 64), Asm.csrw(Asm.MTVEC, t3),
+                Asm.addi(Asm.T0, Asm.ZERO, 1), Asm.slli(Asm.T0, Asm.T0, 11), Asm.csrrs(Asm.ZERO, mie, Asm.T0), // MEIE
+                Asm.addi(Asm.T0, Asm.ZERO, 8), Asm.csrrs(Asm.ZERO, mstatus, Asm.T0), // MIE
+                Asm.wfi(), Asm.jal(Asm.ZERO, -4));
+        p.at(Machine.RAM_BASE + handler);
+        p.word(Asm.csrr(Asm.S1, minstret), Asm.csrr(Asm.S0, mcause), Asm.spin());
+        Machine m = new Machine(MachineConfig.DEFAULT.withRam(1 << 20).withHarts(2),
+                dev.lockstep.emulator.io.InputPort.fixedClock(0), dev.lockstep.emulator.io.OutputSink.DISCARD);
+        if (translate) m.translateAfter(2);
+        else m.setTranslation(false);
+        m.loadFlat(p.base(), p.bytes());
+        int src = dev.lockstep.emulator.devicetree.VirtDeviceTree.UART_IRQ, context = 2; // hart 1, M-mode
+        m.bus().write(Machine.PLIC_BASE + 4L * src, 4, 1); // priority 1
+        m.bus().write(Machine.PLIC_BASE + 0x2000 + 0x80L * context, 4, 1L << src); // enabled for hart 1's M-mode
+
+        m.run(25_000); // hart 1 has waited since its first turn; hart 0's third turn began near 20,000
+        assertThat(m.harts().get(1).waiting()).isTrue();
+        assertThat(m.hart()).isSameAs(m.harts().get(0));
+        m.plic().setLevel(src, true);
+        m.run(25_200);
+
+        assertThat(m.harts().get(1).x(Asm.S0)).as("hart 1 took the machine external interrupt").isEqualTo(0x800000000000000BL);
+        assertThat(m.harts().get(1).x(Asm.S1)).as("hart 1's own instructions").isPositive();
+    }
+
     @Test
     void aHartCountOutsideOneTo32IsRefused() {
         assertThatThrownBy(() -> harts(0)).isInstanceOf(LockstepException.class)

@@ -1041,6 +1041,9 @@ public final class Hart {
     /** Blocks the run loop has dispatched (a block looping on itself counts once), for --stats. */
     public long dispatches() { return dispatches; }
     public boolean waiting() { return waiting; }
+
+    /** Waits in WFI with an enabled interrupt pending: it would leave WFI on its next turn. */
+    public boolean woken() { return waiting && (csr.mip & csr.mie) != 0; }
     public long mtimecmp() { return mtimecmp; }
 
     /** Starts a new dirty-page epoch (see {@link Bus#syncDirty}); the hart's cached copy follows. */

@@ -5,6 +5,7 @@ import dev.lockstep.emulator.cpu.Hart;
 import dev.lockstep.emulator.state.StateReader;
 import dev.lockstep.emulator.state.StateWriter;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * QEMU virt's platform-level interrupt controller: sources 1..96 (riscv,ndev = 96; 0 means "none"), 3
@@ -35,8 +36,12 @@ public final class Plic implements Device {
     private final int[] threshold;
     private final boolean[] output;
 
-    public Plic(List<Hart> harts) {
+    /** Hears each context that an interrupt newly raised, as the hart's index (the machine's turns care). */
+    private final IntConsumer raised;
+
+    public Plic(List<Hart> harts, IntConsumer raised) {
         this.harts = harts;
+        this.raised = raised;
         this.contexts = 2 * harts.size();
         this.enable = new int[contexts * WORDS];
         this.threshold = new int[contexts];
@@ -85,6 +90,7 @@ public final class Plic implements Device {
             if (on == output[ctx]) continue;
             output[ctx] = on;
             harts.get(ctx / 2).setPending(ctx % 2 == 0 ? MIP_MEIP : MIP_SEIP, on);
+            if (on) raised.accept(ctx / 2);
         }
     }
 
