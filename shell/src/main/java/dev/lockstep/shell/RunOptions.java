@@ -74,7 +74,7 @@ final class RunOptions {
 
     @Option(names = "--smp", paramLabel = "N", defaultValue = "1",
             description = "Harts (1 to " + MachineConfig.MAX_HARTS + ", default ${DEFAULT-VALUE}), as QEMU's -smp. They take "
-                    + "turns of " + Machine.TURN + " instructions (shorter when one executes WFI or PAUSE or sends an IPI) and "
+                    + "turns of " + Machine.TURN + " instructions (shorter when one executes WFI or PAUSE, sends an IPI, or a device wakes another from WFI) and "
                     + "share one instruction number, so a multi-hart run replays exactly.")
     int smp;
 
