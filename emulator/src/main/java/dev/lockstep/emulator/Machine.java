@@ -97,7 +97,7 @@ public final class Machine {
      * Watches physical RAM [pa, pa+len). A write (DMA included) stops the run after the writing instruction;
      * a read by a hart (loads, LR, an AMO's read, FP loads; not a device's DMA or the page-table walk) stops
      * it before the reading instruction, and the next run goes through that read. While any read is
-     * watched, every data access takes the TLB's slow path.
+     * watched, every load is checked against the watches.
      */
     public void addWatchpoint(long pa, long len, WatchKind kind) {
         watches.add(new Watch(pa, len, kind));

@@ -11,24 +11,27 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A guest that loads a doubleword 100 times in a loop, then adds to it with an AMO and stores next to it:
- * a read watch on it must stop before each of the 101 reads, and nowhere else.
+ * A guest that loads a doubleword 100 times in a loop (and one on the next page, unwatched), then adds to it
+ * with an AMO and stores next to it: a read watch on it must stop before each of the 101 reads, and nowhere else.
  */
 class ReadWatchTest {
     private static final long RAM = Machine.RAM_BASE;
     private static final long DATA = RAM + 0x80000;
-    private static final long LOAD = RAM + 8, AMO = RAM + 24;
+    private static final long LOAD = RAM + 16, AMO = RAM + 36;
+    private static final int T4 = 29, S2 = 18;
     private static final int LOOPS = 100;
     private static final MachineConfig SMALL = MachineConfig.DEFAULT.withRam(1 << 20);
 
     private static Machine boot(boolean translated) {
         Program p = new Program(RAM).word(
                 auipc(A0, 0x80),                 // a0 = DATA
+                lui(T4, 1), add(A1, A0, T4),     // a1 = DATA + 4096: the next page
                 addi(T1, ZERO, LOOPS),
                 ld(T0, A0, 0),                   // LOAD: the watched read
+                ld(S2, A1, 0),                   // a read of another page
                 add(S0, S0, T0),
                 addi(T1, T1, -1),
-                bne(T1, ZERO, -12),
+                bne(T1, ZERO, -16),
                 r(0, T1, A0, 3, T2, 0x2f),       // AMO: amoadd.d t2, t1, (a0)
                 sd(S0, A0, 8),                   // next to the watched doubleword
                 spin());
@@ -130,5 +133,26 @@ class ReadWatchTest {
         m.clearWatchpoints();
         assertThat(m.run(2_000)).isEqualTo(Machine.Status.LIMIT);
         assertThat(m.hart().x(S0)).isEqualTo(7 * LOOPS);
+    }
+
+    /**
+     * A watch is the debugger's, not the guest's: with one armed, a guest that pages (vmtest: Sv39, its TLB
+     * filled and flushed, the TLB being machine state) reaches the same state hashes as without, so a
+     * replay under a watch still matches its recording's hashes.
+     */
+    @Test
+    void aWatchLeavesTheMachineStateAsItWouldBe() {
+        MachineConfig config = MachineConfig.DEFAULT.withRam(64 << 20);
+        Machine plain = TestGuests.machine("vmtest", config, TestGuests.FIXED_RTC, new TestGuests.Console());
+        Machine watched = TestGuests.machine("vmtest", config, TestGuests.FIXED_RTC, new TestGuests.Console());
+        long nobodyReads = Machine.RAM_BASE + (64 << 20) - 4096;
+        watched.addWatchpoint(nobodyReads, 8, Machine.WatchKind.ACCESS);
+
+        for (long at = 50_000; at <= 2_000_000 && !plain.halted(); at += 50_000) {
+            TestGuests.runTo(plain, at);
+            assertThat(TestGuests.runTo(watched, at)).isNotEqualTo(Machine.Status.WATCHPOINT);
+            assertThat(watched.stateHash()).as("at %d", at).isEqualTo(plain.stateHash());
+        }
+        assertThat(plain.hart().readCsr(0x180)).as("vmtest turned paging on").isNotZero();
     }
 }

@@ -65,11 +65,19 @@ public final class Hart {
     /** Effective-privilege contexts folded into TLB tags (low 12 bits of a page address are free). */
     long ctxData, ctxFetch;
     /**
-     * In ctxData while a load or store trigger or a read watch is armed: entries filled before then do not match, and none
+     * In ctxData while a load or store trigger is armed: entries filled before then do not match, and none
      * are filled meanwhile, so every data access misses the TLB and passes the trigger check on its way.
      */
     private static final long CTX_WATCHED = 1 << 5;
+    /**
+     * In ctxLoad (never in a TLB entry's tag) while the debugger watches reads: every load's lookup misses,
+     * and {@link #loadMiss} does what the load would have done to the TLB, then the check.
+     */
+    private static final long CTX_READS_WATCHED = 1 << 6;
     boolean dataBare = true, fetchBare = true;
+    /** dataBare and ctxData as loads see them: the same unless the debugger watches reads. */
+    private boolean loadBare = true;
+    private long ctxLoad;
 
     /** The instruction number at which a timer next becomes pending, so the budget stops there. */
     long timerDeadline = Long.MAX_VALUE;
@@ -293,10 +301,11 @@ public final class Hart {
 
     /**
      * Reports every data read (loads, LR, the read of an AMO, FP loads; not the page-table walk) to
-     * {@code watch} once translated, or stops reporting with null. While reads are watched, every data
-     * access takes the TLB's slow path, as with an armed load trigger; nothing is slower otherwise. When
-     * the watch answers true the hart stops before the reading instruction, with nothing of it done: the
-     * run ends as a {@link #requestStop} ends it, which the watch is expected to have called.
+     * {@code watch} once translated, or stops reporting with null. When the watch answers true the hart
+     * stops before the reading instruction, with nothing of it done: the run ends as a {@link #requestStop}
+     * ends it, which the watch is expected to have called. Every load then takes {@link #loadMiss}, which
+     * fills and uses the TLB exactly as the load would have without a watch (its entries are machine
+     * state, hashed and replayed); stores and unwatched runs are untouched.
      */
     public void watchReads(ReadWatch watch) {
         readWatch = watch;
@@ -735,7 +744,7 @@ public final class Hart {
     // ------------------------------------------------------------------ memory
 
     long load8(long va) {
-        long pa = dataBare ? va : loadPa(va, 1);
+        long pa = loadBare ? va : loadPa(va, 1);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramSize) < 0) return ram[(int) off];
         return loadSlow(va, pa, 1);
@@ -743,7 +752,7 @@ public final class Hart {
 
     long load16(long va) {
         if ((va & 1) != 0) return misalignedLoad(va, 2);
-        long pa = dataBare ? va : loadPa(va, 2);
+        long pa = loadBare ? va : loadPa(va, 2);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast2) <= 0) return (short) LE16.get(ram, (int) off);
         return loadSlow(va, pa, 2);
@@ -751,7 +760,7 @@ public final class Hart {
 
     long load32(long va) {
         if ((va & 3) != 0) return misalignedLoad(va, 4);
-        long pa = dataBare ? va : loadPa(va, 4);
+        long pa = loadBare ? va : loadPa(va, 4);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast4) <= 0) return (int) LE32.get(ram, (int) off);
         return loadSlow(va, pa, 4);
@@ -759,7 +768,7 @@ public final class Hart {
 
     long load64(long va) {
         if ((va & 7) != 0) return misalignedLoad(va, 8);
-        long pa = dataBare ? va : loadPa(va, 8);
+        long pa = loadBare ? va : loadPa(va, 8);
         long off = pa - ramBase;
         if (Long.compareUnsigned(off, ramLast8) <= 0) return (long) LE64.get(ram, (int) off);
         return loadSlow(va, pa, 8);
@@ -865,7 +874,7 @@ public final class Hart {
     }
 
     private long loadPa(long va, int size) {
-        long tag = (va & ~0xfffL) | ctxData;
+        long tag = (va & ~0xfffL) | ctxLoad;
         int i = (int) (va >>> 12) & (TLB_SIZE - 1);
         if (tlbTagR[i] == tag) return tlbPaR[i] | (va & 0xfff);
         return loadMiss(va, size);
@@ -879,13 +888,22 @@ public final class Hart {
     }
 
     /**
-     * A TLB miss, and every access while a load or store trigger or a read watch is armed: a trigger fires
-     * before any fault, a read watch after translation and before the read.
+     * A TLB miss, and every access while a load or store trigger is armed: a trigger fires before any fault.
+     * Every load while the debugger watches reads: the load's own translation, exactly as it would have
+     * been (bare, a TLB hit, or a walk that fills the TLB: entries are machine state), then the watch.
      */
     private long loadMiss(long va, int size) {
         if (triggers.onData()) triggers.checkAccess(va, size, Triggers.LOAD);
-        long pa = mmu.translate(va, Priv.LOAD);
-        if (readWatch != null && readWatch.onRead(pa, size)) throw trap.set(Trap.WATCH_STOP, va);
+        if (readWatch == null) return mmu.translate(va, Priv.LOAD);
+        long pa;
+        if (dataBare) {
+            pa = va;
+        } else {
+            long tag = (va & ~0xfffL) | ctxData;
+            int i = (int) (va >>> 12) & (TLB_SIZE - 1);
+            pa = tlbTagR[i] == tag ? tlbPaR[i] | (va & 0xfff) : mmu.translate(va, Priv.LOAD);
+        }
+        if (readWatch.onRead(pa, size)) throw trap.set(Trap.WATCH_STOP, va);
         return pa;
     }
 
@@ -908,7 +926,7 @@ public final class Hart {
     }
 
     void tlbInsert(int access, long va, long pa) {
-        if (access != Priv.FETCH && (ctxData & CTX_WATCHED) != 0) return; // see CTX_WATCHED
+        if (access != Priv.FETCH && triggers.onData()) return; // see CTX_WATCHED
         int i = (int) (va >>> 12) & (TLB_SIZE - 1);
         long page = pa & ~0xfffL;
         switch (access) {
@@ -931,11 +949,13 @@ public final class Hart {
         boolean paging = (csr.satp >>> 60) != 0;
         boolean pmpM = mmu.pmpLocksMachine();
         boolean pmpAny = mmu.pmpActive();
-        boolean watched = triggers.onData() || readWatch != null;
+        boolean watched = triggers.onData();
         dataBare = !watched && (dataPriv == Priv.M ? !pmpM : !paging && !pmpAny);
         fetchBare = priv == Priv.M ? !pmpM : !paging && !pmpAny;
         long sumMxr = (csr.mstatus >>> 18) & 3;
         ctxData = 1 | dataPriv << 1 | sumMxr << 3 | (watched ? CTX_WATCHED : 0);
+        loadBare = dataBare && readWatch == null;
+        ctxLoad = readWatch == null ? ctxData : ctxData | CTX_READS_WATCHED;
         ctxFetch = 1 | priv << 1 | sumMxr << 3;
         this.epoch = bus.epoch();
     }

@@ -129,7 +129,7 @@ public final class Repl {
         def("rwatch", "rwatch [-p] ADDR [LEN] [if COND]", "Stop at reads of LEN bytes (default 8) at a virtual address (or "
                 + "physical with -p) by the harts: loads, LR, the read of an AMO, FP loads (not a device's DMA, nor the "
                 + "page-table walk). Forward, the stop is after the reading instruction; backward, before it. While one is set "
-                + "every memory access takes the slow path, so runs are slower.", a -> watch(Machine.WatchKind.READ, a));
+                + "every load takes the slow path, so runs are slower.", a -> watch(Machine.WatchKind.READ, a));
         def("awatch", "awatch [-p] ADDR [LEN] [if COND]", "Stop at reads and writes of LEN bytes (default 8) at an "
                 + "address: rwatch and watch in one.", a -> watch(Machine.WatchKind.ACCESS, a));
         def("continue,c", "continue", "Run forward to the next breakpoint or watchpoint hit, or the end.", a -> stop(dbg.cont()));
