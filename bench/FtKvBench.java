@@ -77,8 +77,10 @@ public class FtKvBench {
         return p;
     }
 
-    /** One measured slice of load on one server: its requests, their latencies (ns) and the servers' CPU and switches. */
-    /** {@code steal} and {@code iowait}: the host's CPU time in those states over the slice (fractions; NaN off Linux). */
+    /**
+     * One measured slice of load on one server: its requests, their latencies (ns), the servers' CPU and switches,
+     * and the host's CPU time stolen and in iowait over the slice ({@code steal}, {@code iowait}: fractions; NaN off Linux).
+     */
     record Slice(double seconds, int requests, long[] puts, long[] gets, long cpuNanos, long switches, double steal, double iowait) {
         double opsPerSec() { return requests / seconds; }
     }
@@ -408,7 +410,8 @@ public class FtKvBench {
         double seconds = a.size() > 1 ? Double.parseDouble(a.get(1)) : 10;
         int[] clientCounts = Arrays.stream((a.size() > 2 ? a.get(2) : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
         int rounds = a.size() > 3 ? Integer.parseInt(a.get(3)) : 5;
-        // Under FT two JVMs compile the emulator (and the trace's code) while sharing the cores: ~15 s here.
+        // Under FT two JVMs compile the emulator (and the trace's code) while sharing the cores: with 10-15 s the
+        // FT side's rounds still rose through a run (docs/live-ft.md), so 40 s by default.
         double warmup = a.size() > 4 ? Double.parseDouble(a.get(4)) : 40;
         dir = Files.createTempDirectory("ftkvbench");
         disks = a.size() > 5 ? Files.createTempDirectory(Path.of(a.get(5)), "ftkvbench") : dir;
